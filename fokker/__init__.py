@@ -1,0 +1,10 @@
+"""fokker: the model layer of fokker-balance (model.md §1–§3). No time stepping here."""
+from . import presets
+from .activation import Sigmoid
+from .balance import BalancePoint, balance_points
+from .grid import Grid
+from .intrinsic import Cubic, Intrinsic, Leak
+from .network import Channel, Network, Population
+
+__all__ = ["Sigmoid", "Leak", "Cubic", "Intrinsic", "Population", "Channel", "Network",
+           "Grid", "BalancePoint", "balance_points", "presets"]
