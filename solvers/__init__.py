@@ -1,0 +1,1 @@
+"""solvers: how densities evolve (finite volumes, implicit stepping, coupling)."""

@@ -1,0 +1,1 @@
+"""validation: particles, metrics, studies, figures and the CLI of fokker-balance."""
