@@ -1,0 +1,43 @@
+"""Warnings about truncation and resolution, each issued once per solve with numbers."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+BOUNDARY_MASS_TOL = 1e-8     # mass allowed in an end cell before the truncation shows
+CELLS_PER_WIDTH = 5.0        # cells wanted across the balanced width σ / √(2 γ A)
+
+
+class TruncationWarning(UserWarning):
+    """The density is not negligible at the ends of the truncated interval."""
+
+
+class ResolutionWarning(UserWarning):
+    """The grid is too coarse for the expected width σ / √(2 γ A) of the density."""
+
+
+def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: set) -> None:
+    """Warn once if an end cell holds more than BOUNDARY_MASS_TOL of the mass."""
+    if "boundary" in warned:
+        return
+    ends = np.maximum(p[:, 0], p[:, -1]) * h
+    if np.any(ends > BOUNDARY_MASS_TOL):
+        a = int(np.argmax(ends))
+        warned.add("boundary")
+        warnings.warn(f"population {names[a]!r}: an end cell holds mass {ends[a]:.2e} "
+                      f"(> {BOUNDARY_MASS_TOL:g}) at t={t:g}; the truncation of the interval is "
+                      "visible: widen the grid", TruncationWarning, stacklevel=4)
+
+
+def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set) -> None:
+    """Warn once if fewer than CELLS_PER_WIDTH cells span the expected width."""
+    if "resolution" in warned:
+        return
+    cells = width / h
+    if np.any(cells < CELLS_PER_WIDTH):
+        a = int(np.argmin(cells))
+        warned.add("resolution")
+        warnings.warn(f"population {names[a]!r}: expected width σ/√(2γA) = {width[a]:.3e} spans only "
+                      f"{cells[a]:.2f} cells of width {h:.3e} (want >= {CELLS_PER_WIDTH:g}); refine the "
+                      "grid or use the desingularised frame", ResolutionWarning, stacklevel=4)

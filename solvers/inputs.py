@@ -1,0 +1,45 @@
+"""Validation of solver inputs shared by every entry point (raised before any work)."""
+from __future__ import annotations
+
+import numpy as np
+
+from fokker import Grid, Network, checks
+
+from .stepping import METHODS
+
+
+def network_and_grid(net: object, grid: object, grid_name: str = "grid") -> None:
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a fokker.Network, got {type(net).__name__}")
+    if not isinstance(grid, Grid):
+        raise TypeError(f"{grid_name} must be a fokker.Grid, got {type(grid).__name__}")
+
+
+def options(dt: object, method: object, tol: object) -> tuple[float, str, float]:
+    dt = checks.positive("dt", dt)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    tol = checks.positive("tol", tol)
+    return dt, method, tol
+
+
+def density(name: str, value: object, P: int, grid: Grid, notes: list[str]) -> np.ndarray:
+    """A (P, n) non-negative finite density of unit mass; (n,) accepted when P == 1.
+
+    A density whose mass is not 1 is normalised, with a note.
+    """
+    arr = np.asarray(value, dtype=float) if not isinstance(value, np.ndarray) else value.astype(float)
+    if arr.ndim == 1 and P == 1:
+        arr = arr[None, :]
+    expected = (P, grid.nx)
+    if arr.shape != expected:
+        allowed = f"({grid.nx},) or {expected}" if P == 1 else f"{expected}"
+        raise ValueError(f"{name} must have shape {allowed} (P populations × grid cells), got {np.shape(value)}")
+    arr = checks.finite_array(name, arr, nonnegative=True).copy()
+    mass = grid.integrate(arr)
+    if np.any(mass <= 0):
+        raise ValueError(f"{name} has zero mass for population {int(np.argmin(mass))}; a density needs mass > 0")
+    if np.any(np.abs(mass - 1.0) > 1e-12):
+        notes.append(f"{name} had mass {np.array2string(mass, precision=6)}; normalised to 1")
+        arr /= mass[:, None]
+    return arr
