@@ -25,7 +25,7 @@ from fokker import Grid, Network, checks
 from . import diagnostics, inputs
 from .coupling import SecantNewton
 from .fluxes import apply_bands, sg_bands, stage_bands
-from .linalg import solve_each
+from .linalg import solve_stage
 from .solution import Solution
 from .stepping import State, integrate
 
@@ -83,7 +83,7 @@ class PhysicalFrame:
         def evaluate(u):
             m = external.copy()
             m[self.internal] = u
-            p = solve_each(*stage_bands(self.drift(m), self.D, self.h, alpha, a), rhs_p)
+            p = solve_stage(*stage_bands(self.drift(m), self.D, self.h, alpha, a), rhs_p, alpha)
             self.linear_solves += p.shape[0]
             m_hat = self.activities(p, t, external)
             return u - m_hat[self.internal], (p, m_hat)

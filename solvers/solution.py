@@ -22,6 +22,9 @@ class Solution:
     stats : steps, stages, evaluations (coupling evaluations), linear_solves (tridiagonal
         solves), jacobian_updates, wall_time (s), and solver specifics.
     notes : remarks about the input (e.g. p0 renormalised) and the run.
+    frame_moments : for frame="auto", (mean, std) (nt, P) computed in the solver's rescaled
+        frame, exact where ``grid`` is too coarse to resolve the density; mean() and std()
+        return them. None for frame="physical" (moments from ``p``).
     """
 
     t: np.ndarray
@@ -34,6 +37,7 @@ class Solution:
     frame: str = "physical"
     stats: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    frame_moments: tuple[np.ndarray, np.ndarray] | None = None
 
     def mass(self) -> np.ndarray:
         """∫ p dx, shape (nt, P)."""
@@ -41,14 +45,11 @@ class Solution:
 
     def mean(self) -> np.ndarray:
         """∫ x p dx / ∫ p dx, shape (nt, P)."""
-        return self.grid.mean(self.p)
-
-    def variance(self) -> np.ndarray:
-        return self.grid.variance(self.p)
+        return self.grid.mean(self.p) if self.frame_moments is None else self.frame_moments[0]
 
     def std(self) -> np.ndarray:
         """Standard deviation of each population, shape (nt, P)."""
-        return self.grid.std(self.p)
+        return self.grid.std(self.p) if self.frame_moments is None else self.frame_moments[1]
 
     @property
     def conductance(self) -> np.ndarray:
@@ -74,4 +75,82 @@ class Solution:
                     "channel": net.channel_names},
             attrs={"gamma": net.gamma, "method": self.method, "backend": self.backend,
                    "frame": self.frame, "notes": "; ".join(self.notes),
+                   **{f"stats_{k}": v for k, v in self.stats.items() if np.isscalar(v)}})
+
+
+@dataclass
+class DesingularisedSolution:
+    """Rescaled densities of the desingularised equation (model.md §4).
+
+    Fields
+    ------
+    t : (nt,) output times (physical t, or fast time τ when γ = ∞: see ``time_unit``).
+    q : (nt, P, ny) rescaled densities on ``y_grid``, q_α(y) = ε p_α(μ_α + ε y).
+    mu : (nt, P) centres μ_α(t) (the means, for centred initial data).
+    activity : (nt, K) activities m_k(t).
+    epsilon : γ^(−1/2) (0.0 for γ = ∞).
+    time_unit : "t" or "tau".
+    y_grid, network, method, stats, notes : as in :class:`Solution`.
+    """
+
+    t: np.ndarray
+    q: np.ndarray
+    mu: np.ndarray
+    activity: np.ndarray
+    y_grid: Grid
+    network: Network
+    epsilon: float
+    time_unit: str = "t"
+    method: str = "bdf2"
+    stats: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def mass(self) -> np.ndarray:
+        return self.y_grid.integrate(self.q)
+
+    def mean_y(self) -> np.ndarray:
+        """First moment of q in y, (nt, P) (preserved by the scheme)."""
+        return self.y_grid.mean(self.q)
+
+    def std_y(self) -> np.ndarray:
+        """Standard deviation in y, (nt, P): √γ · std of the physical density."""
+        return self.y_grid.std(self.q)
+
+    def mean(self) -> np.ndarray:
+        """Physical mean μ + ε ⟨y⟩, (nt, P)."""
+        return self.mu + self.epsilon * self.mean_y()
+
+    def std(self) -> np.ndarray:
+        """Physical standard deviation ε · std_y, (nt, P) (0 for γ = ∞)."""
+        return self.epsilon * self.std_y()
+
+    @property
+    def conductance(self) -> np.ndarray:
+        return self.network.conductance(self.activity)
+
+    @property
+    def balance_voltage(self) -> np.ndarray:
+        return self.network.balance_voltage(self.activity)
+
+    def to_physical(self, grid: Grid) -> np.ndarray:
+        """Cell averages of p_α(t, x) = q_α((x − μ_α)/ε)/ε on a physical grid, (nt, P, nx) (finite γ only)."""
+        from .remap import transfer
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grid must be a fokker.Grid, got {type(grid).__name__}")
+        if self.epsilon == 0.0:
+            raise ValueError("gamma = inf: the physical density is a Dirac mass at mu; there is no density "
+                             "to put on a grid")
+        return transfer(self.q, self.y_grid, grid, shift=self.mu, scale=self.epsilon)
+
+    def to_xarray(self):
+        """An xarray.Dataset with coordinates (t, population, y, channel)."""
+        import xarray as xr
+        net = self.network
+        return xr.Dataset(
+            {"q": (("t", "population", "y"), self.q), "mu": (("t", "population"), self.mu),
+             "activity": (("t", "channel"), self.activity), "std_y": (("t", "population"), self.std_y())},
+            coords={"t": self.t, "population": net.population_names, "y": self.y_grid.centers,
+                    "channel": net.channel_names},
+            attrs={"gamma": net.gamma, "epsilon": self.epsilon, "time_unit": self.time_unit,
+                   "method": self.method, "notes": "; ".join(self.notes),
                    **{f"stats_{k}": v for k, v in self.stats.items() if np.isscalar(v)}})
