@@ -12,6 +12,12 @@ import sys
 
 COMMANDS: dict[str, str] = {
     "demo": "validation.commands.demo",
+    "validate": "validation.commands.validate",
+    "solve": "validation.commands.solve",
+    "simulate": "validation.commands.simulate",
+    "balance": "validation.commands.balance",
+    "study": "validation.commands.study",
+    "report": "validation.commands.report",
 }
 
 

@@ -1,17 +1,128 @@
 """Running a study: a list of independent tasks, each a dict of keyword arguments.
 
 ``run_tasks(func, tasks)`` calls ``func(**task)`` for every task and returns the
-results in task order. This in-process path is the reference; the distributed
-path (dask.distributed) and the persistent store plug in behind the same call.
+results in task order. Where the calls run is chosen by ``scheduler``:
+
+- ``None`` or ``"synchronous"``: in this process, one after the other (the reference
+  path, used by the tests);
+- ``"threads"``: a ``dask.distributed.LocalCluster`` of threads in this process;
+- ``"processes"``: a ``LocalCluster`` of ``n_workers`` single-threaded worker
+  processes (default: one per core);
+- an address such as ``"tcp://10.0.0.5:8786"``: an existing Dask cluster (e.g. one
+  started by dask-jobqueue on SLURM/PBS, or ``dask scheduler`` + ``dask worker``);
+- a ``distributed.Client``: used as is.
+
+Every path calls the same ``func`` on the same arguments, so the numbers do not
+depend on the scheduler. With ``store`` (an object with ``is_done(task)``,
+``write(task, result)`` and ``read(task)``, e.g. :class:`validation.store.StudyStore`)
+finished tasks are skipped and every result is written by this (the client) process
+as soon as it arrives, so an interrupted run resumes where it stopped. The first
+failing task stops the run (remaining tasks are cancelled) and its exception is raised;
+the results written before it are kept.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from tqdm.auto import tqdm
 
+LOCAL_SCHEDULERS = ("synchronous", "threads", "processes")
 
-def run_tasks(func: Callable[..., dict], tasks: Sequence[dict], *, progress: bool = True,
-              desc: str = "tasks") -> list[dict]:
-    """Run ``func(**task)`` for each task, in order, with a progress bar; returns the list of results."""
-    return [func(**task) for task in tqdm(tasks, desc=desc, disable=not progress, leave=False)]
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                                   # not on Linux
+        return os.cpu_count() or 1
+
+
+def _check_scheduler(scheduler: object) -> None:
+    if scheduler is None or scheduler in LOCAL_SCHEDULERS:
+        return
+    if isinstance(scheduler, str):
+        if "://" in scheduler or ":" in scheduler:
+            return
+        raise ValueError(f"scheduler must be one of {list(LOCAL_SCHEDULERS)}, a scheduler address "
+                         f"like 'tcp://host:8786', or a distributed.Client; got {scheduler!r}")
+    if type(scheduler).__name__ != "Client":
+        raise TypeError(f"scheduler must be None, a string or a distributed.Client, got {type(scheduler).__name__}")
+
+
+@contextmanager
+def dask_client(scheduler: Any, n_workers: int | None = None, memory_limit: str | int | None = "auto"):
+    """A ``distributed.Client`` for ``scheduler`` (see the module docstring); closes what it opened."""
+    from distributed import Client, LocalCluster
+    if type(scheduler).__name__ == "Client":
+        yield scheduler
+        return
+    if scheduler in ("threads", "processes"):
+        workers = default_workers() if n_workers is None else int(n_workers)
+        if workers < 1:
+            raise ValueError(f"n_workers must be >= 1, got {workers}")
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=scheduler == "processes",
+                          dashboard_address=None, memory_limit=memory_limit) as cluster, \
+                Client(cluster) as client:
+            yield client
+        return
+    with Client(scheduler, timeout="30s") as client:
+        yield client
+
+
+def run_tasks(func: Callable[..., Any], tasks: Sequence[dict], *, progress: bool = True,
+              desc: str = "tasks", scheduler: Any = None, n_workers: int | None = None,
+              store: Any = None, memory_limit: str | int | None = "auto") -> list:
+    """Run ``func(**task)`` for each task and return the results in task order.
+
+    scheduler: None / "synchronous" (in-process), "threads", "processes", an address, or a Client.
+    n_workers: workers of a local cluster (default: one per core).
+    store: skip tasks with ``store.is_done(task)`` (their results are ``store.read(task)``) and
+        ``store.write(task, result)`` each new result as soon as it is finished.
+    memory_limit: per-worker memory limit of a local cluster (dask's "auto" divides the RAM).
+    """
+    _check_scheduler(scheduler)
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}")
+    tasks = list(tasks)
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            raise TypeError(f"each task must be a dict of keyword arguments; task {i} is {type(task).__name__}")
+    results: list = [None] * len(tasks)
+    todo = []
+    for i, task in enumerate(tasks):
+        if store is not None and store.is_done(task):
+            results[i] = store.read(task)
+        else:
+            todo.append(i)
+
+    def finished(i: int, result: Any) -> None:
+        if store is not None:
+            store.write(tasks[i], result)
+        results[i] = result
+
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, disable=not progress, leave=False)
+    try:
+        if not todo:
+            pass
+        elif scheduler in (None, "synchronous"):
+            for i in todo:
+                finished(i, func(**tasks[i]))
+                bar.update()
+        else:
+            from distributed import as_completed
+            with dask_client(scheduler, n_workers, memory_limit) as client:
+                futures = {client.submit(func, **tasks[i], pure=False, key=f"{desc}-{i}-{os.urandom(4).hex()}"): i
+                           for i in todo}
+                try:
+                    for future in as_completed(futures):
+                        finished(futures[future], future.result())
+                        bar.update()
+                        del future
+                finally:
+                    client.cancel(list(futures))
+    finally:
+        bar.close()
+    return results
