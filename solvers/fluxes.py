@@ -24,10 +24,10 @@ def bernoulli(z: np.ndarray) -> np.ndarray:
     expm1 keeps full relative accuracy for small |z|; overflow for z > 709 gives B = 0.
     """
     z = np.asarray(z, dtype=float)
-    with np.errstate(over="ignore"):
-        e = np.expm1(z)
-    out = np.ones_like(e)
-    np.divide(z, e, out=out, where=e != 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.expm1(z)
+        np.divide(z, out, out=out)          # z / inf = 0 for z > 709; 0 / 0 only at z = 0
+    out[z == 0.0] = 1.0
     return out
 
 

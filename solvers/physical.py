@@ -71,6 +71,12 @@ class PhysicalFrame:
         """Bands of L(m)."""
         return sg_bands(self.drift(m), self.D, self.h)
 
+    def solve_linear(self, m: np.ndarray, rhs: np.ndarray, alpha: float, a: float) -> np.ndarray:
+        """p solving α p − a L(m) p = rhs (P, n): one LAPACK tridiagonal solve per population."""
+        p = solve_stage(*stage_bands(self.drift(m), self.D, self.h, alpha, a), rhs, alpha)
+        self.linear_solves += p.shape[0]
+        return p
+
     # -- frame interface ---------------------------------------------------------------------
     def initial_state(self, p0: np.ndarray, t0: float) -> State:
         m = self.activities(p0, t0)
@@ -83,8 +89,7 @@ class PhysicalFrame:
         def evaluate(u):
             m = external.copy()
             m[self.internal] = u
-            p = solve_stage(*stage_bands(self.drift(m), self.D, self.h, alpha, a), rhs_p, alpha)
-            self.linear_solves += p.shape[0]
+            p = self.solve_linear(m, rhs_p, alpha, a)
             m_hat = self.activities(p, t, external)
             return u - m_hat[self.internal], (p, m_hat)
 
