@@ -8,3 +8,7 @@ from .network import Channel, Network, Population
 
 __all__ = ["Sigmoid", "Leak", "Cubic", "Intrinsic", "Population", "Channel", "Network",
            "Grid", "BalancePoint", "balance_points", "presets"]
+from .rates import (RateNetwork, contrast_gain, crossed_inhibition, random_dale, shared_interneuron,
+                    stacked_column, wilson_cowan)
+__all__ += ["RateNetwork", "wilson_cowan", "shared_interneuron", "crossed_inhibition", "stacked_column",
+            "random_dale", "contrast_gain"]

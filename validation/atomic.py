@@ -5,6 +5,7 @@ into place with ``os.replace`` (atomic on POSIX and Windows).
 """
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Callable
@@ -42,3 +43,13 @@ def save_figure(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "pdf")
                 for ext in formats]
     finally:
         plt.close(fig)
+
+
+def write_csv(path: str | Path, rows: list[dict]) -> Path:
+    """Rows (dicts with the same keys, in order) to CSV, atomically."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return atomic_write(path, write)

@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "balance": "validation.commands.balance",
     "study": "validation.commands.study",
     "report": "validation.commands.report",
+    "theorem": "validation.commands.theorem",
+    "rates": "validation.commands.rates",
 }
 
 
