@@ -1,0 +1,1 @@
+"""Studies: one module per study, each a list of independent tasks (dicts) and a reducer."""
