@@ -6,7 +6,9 @@ against bare ``Generator.standard_normal`` throughput, measured in the same run.
 Prints a table: best-of-``repeats`` throughput (the three measured in turn, ``repeats`` times) of
 - ``Generator.standard_normal(out=buf)`` with buf of n doubles (one thread, the reference),
 - ``simulate_particles`` with 1 thread and with every CPU (``threads=None``), with
-  activations in double and in single precision,
+  activations in double and in single precision (γ = 10, dt = 1e-3: the explicit coupling),
+- the implicit coupling at γ = 1e6, dt = 1e-3 (γ Ā dt ≈ 1.2e3), 1 thread and every CPU,
+  double precision (its coupling evaluations per step are printed too),
 and their ratios. ``--large`` also runs n = 1e7 for a few steps and reports the peak
 resident memory (the positions are kept only at the two output times).
 """
@@ -34,13 +36,19 @@ def normal_throughput(n: int, draws: int) -> float:
     return draws * n / (time.perf_counter() - start)
 
 
+EVALUATIONS: dict[str, float] = {}
+"""Coupling evaluations per step of the last implicit run, by case label."""
+
+
 def particle_throughput(n: int, steps: int, threads: int | None, seed: int = 0,
-                        precision: str = "double") -> float:
-    """Particle-steps per second of ``simulate_particles`` (ei_single, γ = 10, dt = 1e-3)."""
-    net = presets.ei_single(10.0)
+                        precision: str = "double", gamma: float = 10.0, label: str = "") -> float:
+    """Particle-steps per second of ``simulate_particles`` (ei_single, dt = 1e-3, coupling "auto")."""
+    net = presets.ei_single(gamma)
     x0 = np.random.default_rng(1).normal(0.0, 0.3, n)
     run = simulate_particles(net, n, x0, (0.0, steps * 1e-3), 1e-3, seed=seed, threads=threads,
                              summary_only=True, precision=precision)
+    if run.stats["coupling"] == "implicit":
+        EVALUATIONS[label] = run.stats["evaluations_per_step"]
     return run.stats["particle_steps_per_second"]
 
 
@@ -58,6 +66,9 @@ def main() -> None:
         for threads in (1, None):
             label = f"simulate_particles ei_single, {threads or cpus} thread(s), {precision}"
             cases[label] = lambda r, t=threads, p=precision: particle_throughput(n, args.steps, t, r, p)
+    for threads in (1, None):
+        label = f"implicit coupling γ=1e6 dt=1e-3, {threads or cpus} thread(s), double"
+        cases[label] = lambda r, t=threads, s=label: particle_throughput(n, args.steps, t, r, gamma=1e6, label=s)
     best = dict.fromkeys(cases, 0.0)
     for r in range(args.repeats):        # interleaved, so that other load affects every case alike
         for name, measure in cases.items():
@@ -68,6 +79,8 @@ def main() -> None:
     print(f"{'what':<62} {'M samples|particle-steps / s':>30} {'ratio to normals':>17}")
     for name, value in rows:
         print(f"{name:<62} {value / 1e6:>30.1f} {value / bare:>17.2f}")
+    for name, evaluations in EVALUATIONS.items():
+        print(f"{name}: {evaluations:.2f} coupling evaluations per step (+ 1 accepting pass)")
     if args.large:
         big = 10_000_000
         net = presets.ei_single(10.0)
