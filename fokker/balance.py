@@ -67,6 +67,13 @@ def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     return _activity_gain(net, x, t, x) - np.diag(A)
 
 
+def fast_growth_rate(net, x: np.ndarray, t: float = 0.0) -> float:
+    """Largest real part of the eigenvalues of ∂F/∂x at x: the rate (per unit of τ = γ t) at which the
+    concentrated network leaves x along its least stable direction (negative where all are stable)."""
+    jac = net_current_jacobian(net, x, t)
+    return float(jac[0, 0]) if net.P == 1 else float(np.max(np.linalg.eigvals(jac).real))
+
+
 def balance_map_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     """∂x*_α/∂x_β of the balance map x*(x) of concentrated populations; shape (P, P)."""
     x = np.asarray(x, dtype=float)

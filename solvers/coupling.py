@@ -9,7 +9,9 @@ contracts by |dx*/dμ| per sweep whatever dt is, so it stalls at large γ;
 here r(u) = 0 is solved by Newton's method with a Jacobian from finite
 differences, kept across stages and refreshed by Broyden's rank-one update
 (a secant method): each iteration costs one evaluation, i.e. one tridiagonal
-solve per population, and the Jacobian is recomputed only when progress stalls.
+solve per population, and the Jacobian is recomputed only when progress stalls; a step taken with a
+fresh Jacobian that increases the residual is halved (backtracking) up to
+MAX_HALVINGS times.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+
+MAX_HALVINGS = 8
 
 
 class CouplingError(RuntimeError):
@@ -38,6 +43,9 @@ class SecantNewton:
         self.jacobian: np.ndarray | None = None
         self.evaluations = 0
         self.jacobian_updates = 0
+
+    def _norm(self, r: np.ndarray) -> float:
+        return float(np.max(np.abs(r) / self.scale))
 
     def _converged(self, r: np.ndarray) -> bool:
         return bool(np.all(np.abs(r) <= self.tol * self.scale))
@@ -66,7 +74,7 @@ class SecantNewton:
                 raise CouplingError(f"non-finite coupling residual {r} at u = {u}")
             if used > self.max_evaluations:
                 raise CouplingError(f"coupling did not converge in {self.max_evaluations} evaluations: "
-                                    f"residual {np.max(np.abs(r) / self.scale):.3e} > tol {self.tol:.1e} "
+                                    f"residual {self._norm(r):.3e} > tol {self.tol:.1e} "
                                     "(reduce dt, or check the network for a bifurcation)")
             if self.jacobian is None:
                 self.jacobian = self._finite_difference(evaluate, u, r)
@@ -82,14 +90,23 @@ class SecantNewton:
             r_new, payload_new = evaluate(u + du)
             self.evaluations += 1
             used += 1
+            if fresh and self._norm(r_new) > self._norm(r):
+                # a Newton step with an exact Jacobian that overshoots: backtrack along it
+                for _ in range(MAX_HALVINGS):
+                    du *= 0.5
+                    r_new, payload_new = evaluate(u + du)
+                    self.evaluations += 1
+                    used += 1
+                    if self._norm(r_new) < self._norm(r):
+                        break
+                else:
+                    raise CouplingError("coupling Newton step increased the residual even when halved "
+                                        f"{MAX_HALVINGS} times; reduce dt")
             # Broyden's good update: J ← J + (Δr − J du) duᵀ / duᵀdu
             dr = r_new - r
             self.jacobian += np.outer(dr - self.jacobian @ du, du) / (du @ du)
-            if np.max(np.abs(r_new) / self.scale) > 0.5 * np.max(np.abs(r) / self.scale):
+            if self._norm(r_new) > 0.5 * self._norm(r):
                 self.jacobian = None          # poor progress: rebuild the Jacobian next time
-                if fresh and np.max(np.abs(r_new) / self.scale) > np.max(np.abs(r) / self.scale):
-                    raise CouplingError("coupling Newton step increased the residual with a fresh "
-                                        "Jacobian; reduce dt")
             fresh = False
             u, r, payload = u + du, r_new, payload_new
         return u, r, payload

@@ -16,7 +16,7 @@ Discretisation: the physical solver's machinery on the y-grid — Scharfetter–
 fluxes with exact face means of the drift, implicit stages in *physical* time
 (right-hand sides times γ; for γ = ∞ the stages run in τ), and one secant–Newton
 solve per stage for the unknowns (m_k internal, c_α): residuals m − ∫ S q and
-Σ y q h − M₀. Hence ∫ y q dy is preserved to the coupling tolerance (≪ tol),
+Σ y q h − M₀. Hence ∫ y q dy is preserved to 1e-3·tol (or to its round-off, ~4e-14·max|y|),
 mass to round-off, q ≥ 0 for euler (positivity limiter for the second-order
 methods), second order in y, order 1/2 in time as in ``solvers.stepping``; an
 L-stable stage costs the same for every γ.
@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 
 from fokker import Grid, Network, checks
+from fokker.balance import fast_growth_rate
 
 from . import diagnostics, inputs
 from .coupling import SecantNewton
@@ -38,7 +39,8 @@ from .linalg import solve_stage
 from .solution import DesingularisedSolution
 from .stepping import State, integrate
 
-MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE
+MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE,
+MOMENT_ROUNDOFF = 200 * np.finfo(float).eps   # but not below this × max|y| (round-off of Σ y q h)
 PREPARED_EDGE = 0.05    # well prepared: q0 has (almost) no mass in the outer 5 % of the y-grid
 PREPARED_MASS = 1e-6
 
@@ -58,7 +60,8 @@ class DesingularisedFrame:
         self.src = net.source_index[self.internal]
         K, P = self.internal.size, net.P
         self.K = K
-        self.coupling = SecantNewton(tol, scale=np.concatenate([np.ones(K), MOMENT_SCALE * np.ones(P)]),
+        moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
+        self.coupling = SecantNewton(tol, scale=np.concatenate([np.ones(K), moment_tol / tol * np.ones(P)]),
                                      typical=np.ones(K + P))
         self.moment0 = np.zeros(P)
         self.linear_solves = 0
@@ -131,6 +134,10 @@ class DesingularisedFrame:
         lq = apply_bands(*sg_bands(self.drift(state.m, c, state.mu), self.D, self.h), state.p)
         dmu = self.net.reversal_current(state.m) - self.net.conductance(state.m) * state.mu + self.eps * c
         return self.speed * lq, self.speed * dmu
+
+    def growth_rate(self, state: State, t: float) -> float:
+        """γ (or 1 in τ) × the fast growth rate of the concentrated network at μ (≥ 0)."""
+        return self.speed * max(0.0, fast_growth_rate(self.net, state.mu, t))
 
     def limit_std(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2A): the width in y of the limit profile for the conductance at m."""

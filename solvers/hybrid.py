@@ -26,21 +26,22 @@ from .remap import transfer
 from .solution import Solution
 from .stepping import integrate
 
-CELLS = 800            # cells of every y-grid
+CELLS = 800            # default cells of every y-grid (``auto_cells``)
 HALF_WIDTHS = 10.0     # a y-grid spans ± HALF_WIDTHS standard deviations
-ZOOM = 3.0             # re-grid when the spread has shrunk by this factor
+ZOOM = 3.0             # default: re-grid when the spread has shrunk by this factor (``auto_zoom``)
 COLLAPSED = 3.0        # the layer is over when std ≤ COLLAPSED × balanced width
 LAYER_STEP = 0.05      # layer steps: LAYER_STEP / (γ max A)
 CHUNK = 20             # layer steps between checks
 
 
-def _frame_for(net: Network, std_y: np.ndarray, tol: float) -> DesingularisedFrame:
+def _frame_for(net: Network, std_y: np.ndarray, tol: float, cells: int) -> DesingularisedFrame:
     half = HALF_WIDTHS * float(np.max(std_y))
-    return DesingularisedFrame(net, Grid(-half, half, CELLS), tol)
+    return DesingularisedFrame(net, Grid(-half, half, cells), tol)
 
 
 def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.ndarray, dt: float,
-               method: str, backend: str, tol: float, progress: bool, notes: list[str]) -> Solution:
+               method: str, backend: str, tol: float, progress: bool, notes: list[str],
+               cells: int = CELLS, zoom: float = ZOOM) -> Solution:
     """Initial layer in zooming co-moving coordinates, then the desingularised frame (see module)."""
     if math.isinf(net.gamma):
         raise ValueError("frame='auto' needs a finite gamma: at gamma = inf the physical density is a Dirac "
@@ -50,12 +51,12 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
     eps = net.gamma ** -0.5
     start = time.perf_counter()
     mean, std = grid.mean(p0), grid.std(p0)
-    frame = _frame_for(net, std / eps, tol)
+    frame = _frame_for(net, std / eps, tol, cells)
     state = frame.initial_state(transfer(p0, grid, frame.grid, shift=-mean / eps, scale=1.0 / eps), mean, t0)
     frames = [frame]
     t, done, layer_steps = t0, 0, 0
     outputs, out_grids = [], []
-    steps = {"steps": 0, "stages": 0, "limited_stages": 0}
+    steps = {"steps": 0, "stages": 0, "limited_stages": 0, "rescued_steps": 0, "substeps": 0}
 
     def advance(f, s0, t_from, times, h, bar=False):
         states, s = integrate(f, s0, t_from, times, h, method, bar)
@@ -71,8 +72,8 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
         std_y = frame.grid.std(state.p)
         if np.all(std_y <= COLLAPSED * frame.limit_std(state.m)):
             break
-        if np.max(std_y) * ZOOM <= frame.grid.upper / HALF_WIDTHS:
-            old, frame = frame, _frame_for(net, std_y, tol)
+        if np.max(std_y) * zoom <= frame.grid.upper / HALF_WIDTHS:
+            old, frame = frame, _frame_for(net, std_y, tol, cells)
             state = frame.initial_state(transfer(state.p, old.grid, frame.grid), state.mu, t)
             frames.append(frame)
         h = min(dt, LAYER_STEP / (net.gamma * float(np.max(net.conductance(state.m)))))
@@ -87,7 +88,7 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
     # -- after the layer: the desingularised frame with the user's dt ------------------------------------------
     if done < len(t_out):
         std_y = frame.grid.std(state.p)
-        old, frame = frame, _frame_for(net, np.maximum(std_y, frame.limit_std(state.m)), tol)
+        old, frame = frame, _frame_for(net, np.maximum(std_y, frame.limit_std(state.m)), tol, cells)
         state = frame.initial_state(transfer(state.p, old.grid, frame.grid), state.mu, t)
         frames.append(frame)
         rest = advance(frame, state, t, t_out[done:], dt, progress)

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from fokker import Grid, Network, checks
+from fokker.balance import fast_growth_rate
 
 from . import diagnostics, inputs
 from .coupling import SecantNewton
@@ -103,6 +104,10 @@ class PhysicalFrame:
         """(∂_t p, ∂_t μ) = (L(m) p, 0) at a converged state."""
         return apply_bands(*self.bands(state.m), state.p), np.zeros_like(state.mu)
 
+    def growth_rate(self, state: State, t: float) -> float:
+        """γ × the fast growth rate of the concentrated network at the current means (≥ 0)."""
+        return self.net.gamma * max(0.0, fast_growth_rate(self.net, self.grid.mean(state.p), t))
+
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2 γ A) (∞ where γ A = 0)."""
         gA = self.net.gamma * self.net.conductance(m)
@@ -125,7 +130,7 @@ def _make_frame(backend: str, net: Network, grid: Grid, tol: float):
 
 def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
           method: str = "bdf2", backend: str = "native", tol: float = 1e-10, frame: str = "physical",
-          progress: bool = False) -> Solution:
+          progress: bool = False, auto_cells: int = 800, auto_zoom: float = 3.0) -> Solution:
     """Solve the mean-field Fokker–Planck equation of ``net`` on ``grid``.
 
     Parameters
@@ -144,6 +149,10 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     frame : "physical" (default), or "auto": physical through the initial layer, then the
         desingularised frame once the density has collapsed (for large γ).
     progress : show a progress bar over the steps.
+    auto_cells, auto_zoom : frame="auto" only: cells of each co-moving y-grid (which span ±10
+        standard deviations), and the factor by which the spread must shrink before re-gridding
+        in the initial layer. The layer's error decreases with more cells (first order in the
+        cell width for the collapse time).
     """
     inputs.network_and_grid(net, grid)
     t0, t1 = checks.time_span(t_span)
@@ -155,7 +164,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     p0 = inputs.density("p0", p0, net.P, grid, notes)
     if frame == "auto":
         from .hybrid import solve_auto
-        return solve_auto(net, grid, p0, t0, t_out, dt, method, backend, tol, progress, notes)
+        cells = checks.integer("auto_cells", auto_cells, low=50)
+        zoom = checks.real("auto_zoom", auto_zoom, low=1.0, low_open=True)
+        return solve_auto(net, grid, p0, t0, t_out, dt, method, backend, tol, progress, notes, cells, zoom)
     solver = _make_frame(backend, net, grid, tol)
     start = time.perf_counter()
     states, stats = integrate(solver, solver.initial_state(p0, t0), t0, t_out, dt, method, progress)

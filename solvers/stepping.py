@@ -21,6 +21,18 @@ Every method conserves mass exactly (columns of L sum to zero, Σ rhs = α Σ y�
 
 Steps land exactly on every output time: each interval between outputs is
 split into ceil(Δt / dt) equal steps.
+
+Unstable fast modes: an implicit step with λ h > 2 damps even a *growing* mode
+e^{λt} (backward Euler multiplies it by 1/(1 − λh)), so at large γ dt an L-stable
+method would hold the network at an unstable balance point. Each step therefore
+asks the frame for the growth rate λ of its fastest unstable mode (γ times the
+largest real eigenvalue of the net-current Jacobian at the current centres) and
+substeps with λ h ≤ MAX_GROWTH while it is positive (``stats["substeps"]``);
+BDF2 restarts with an Euler step when the step ratio exceeds BDF2_MAX_RATIO.
+A step whose coupling fails to converge
+(e.g. a large step near an unstable balance point, where the implicit stage
+has several solutions) is retaken as 2, 4, …, 64 backward-Euler substeps;
+``stats["rescued_steps"]`` counts them.
 """
 from __future__ import annotations
 
@@ -30,7 +42,12 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from .coupling import CouplingError
+
 METHODS = {"euler": 1, "bdf2": 2, "trbdf2": 2}
+RESCUE_LEVELS = 6
+MAX_GROWTH = 0.5        # largest λ h allowed for an unstable mode
+BDF2_MAX_RATIO = 2.0    # variable-step BDF2 is zero-stable for h_n / h_{n−1} < 1 + √2
 TRBDF2_G = 2.0 - math.sqrt(2.0)
 
 
@@ -80,12 +97,59 @@ def limit_positive(rhs: np.ndarray, counter: list[int]) -> np.ndarray:
 
 
 def _guess(history: list[tuple[float, State]], t_new: float) -> np.ndarray:
-    """Linear extrapolation of the coupling unknowns from the last two accepted states."""
+    """Linear extrapolation of the coupling unknowns from the last two accepted states.
+
+    Only over at most BDF2_MAX_RATIO times the last step: a long extrapolation of a fast
+    transient can leave the basin of the stage solution connected to the current state.
+    """
     (t1, s1) = history[-1]
-    if len(history) < 2:
+    if len(history) < 2 or (t_new - t1) > BDF2_MAX_RATIO * (t1 - history[-2][0]):
         return s1.u.copy()
     (t0, s0) = history[-2]
     return s1.u + (s1.u - s0.u) * (t_new - t1) / (t1 - t0)
+
+
+def _rescue(frame, current: State, t: float, t_new: float) -> tuple[State, int]:
+    """Retake a failed step as 2^k backward-Euler substeps, k = 1 … RESCUE_LEVELS (and at least
+    enough to keep λ h ≤ MAX_GROWTH for an unstable mode); returns (state, stages)."""
+    least = math.ceil(frame.growth_rate(current, t) * (t_new - t) / MAX_GROWTH)
+    for level in range(1, RESCUE_LEVELS + 1):
+        frame.coupling.jacobian = None
+        n = max(2**level, least)
+        history = [(t, current)]
+        try:
+            for j in range(1, n + 1):
+                t_j = t + (t_new - t) * j / n
+                state = history[-1][1]
+                history = [history[-1], (t_j, frame.stage(state.p, state.mu, 1.0, (t_new - t) / n, t_j,
+                                                          _guess(history, t_j)))]
+            return history[-1][1], n
+        except CouplingError:
+            continue
+    raise CouplingError(f"coupling failed on the step to t={t_new:g} even with {n} backward-Euler "
+                        "substeps; reduce dt")
+
+
+def _step(frame, method: str, history: list[tuple[float, State]], t_new: float, limited: list[int]):
+    """One step of ``method`` from the last state of ``history``; returns (state, stages)."""
+    t, current = history[-1]
+    h = t_new - t
+    w = h / (t - history[-2][0]) if len(history) > 1 else math.inf
+    if method == "euler" or (method == "bdf2" and w > BDF2_MAX_RATIO):
+        return frame.stage(current.p, current.mu, 1.0, h, t_new, _guess(history, t_new)), 1
+    if method == "bdf2":
+        previous = history[-2][1]
+        rhs_p, rhs_mu = _combine(frame, [1.0 + w, -w * w / (1.0 + w)], [current, previous])
+        return frame.stage(limit_positive(rhs_p, limited), rhs_mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
+                           _guess(history, t_new)), 1
+    g = TRBDF2_G
+    t_mid = t + g * h
+    dp, dmu = frame.rate(current, t)
+    mid = frame.stage(limit_positive(current.p + 0.5 * g * h * dp, limited),
+                      current.mu + 0.5 * g * h * dmu, 1.0, 0.5 * g * h, t_mid, _guess(history, t_mid))
+    rhs_p, rhs_mu = _combine(frame, [1.0 / g, -(1.0 - g) ** 2 / g], [mid, current])
+    return frame.stage(limit_positive(rhs_p, limited), rhs_mu, 2.0 - g, (1.0 - g) * h, t_new,
+                       _guess(history, t_new)), 2
 
 
 def integrate(frame, state: State, t0: float, t_out: np.ndarray, dt: float, method: str,
@@ -100,34 +164,30 @@ def integrate(frame, state: State, t0: float, t_out: np.ndarray, dt: float, meth
     history = [(t0, state)]
     stages = 0
     limited = [0]
+    rescued = 0
+    substeps = 0
+    taken = 0
     bar = tqdm(total=len(times) - 1, desc=f"{method} steps", disable=not progress, leave=False)
     for n in range(1, len(times)):
-        t, t_new = times[n - 1], times[n]
-        h = t_new - t
-        current = history[-1][1]
-        if method == "euler" or (method == "bdf2" and len(history) < 2):
-            new = frame.stage(current.p, current.mu, 1.0, h, t_new, _guess(history, t_new))
-            stages += 1
-        elif method == "bdf2":
-            (t_prev, previous) = history[-2]
-            w = h / (t - t_prev)
-            rhs_p, rhs_mu = _combine(frame, [1.0 + w, -w * w / (1.0 + w)], [current, previous])
-            new = frame.stage(limit_positive(rhs_p, limited), rhs_mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
-                              _guess(history, t_new))
-            stages += 1
-        else:  # trbdf2
-            g = TRBDF2_G
-            t_mid = t + g * h
-            dp, dmu = frame.rate(current, t)
-            mid = frame.stage(limit_positive(current.p + 0.5 * g * h * dp, limited),
-                              current.mu + 0.5 * g * h * dmu, 1.0, 0.5 * g * h, t_mid, _guess(history, t_mid))
-            rhs_p, rhs_mu = _combine(frame, [1.0 / g, -(1.0 - g) ** 2 / g], [mid, current])
-            new = frame.stage(limit_positive(rhs_p, limited), rhs_mu, 2.0 - g, (1.0 - g) * h, t_new,
-                              _guess(history, t_new))
-            stages += 2
-        history = [history[-1], (t_new, new)]
+        t, t_end = times[n - 1], times[n]
+        while t < t_end:
+            rate = frame.growth_rate(history[-1][1], t)
+            t_new = t_end
+            if rate * (t_end - t) > MAX_GROWTH:
+                t_new = min(t_end, t + MAX_GROWTH / rate)
+                substeps += 1
+            try:
+                new, used = _step(frame, method, history, t_new, limited)
+            except CouplingError:
+                new, used = _rescue(frame, history[-1][1], t, t_new)
+                rescued += 1
+            stages += used
+            taken += 1
+            history = [history[-1], (t_new, new)]
+            t = t_new
         if n in wanted:
-            outputs[wanted[n]] = new
+            outputs[wanted[n]] = history[-1][1]
         bar.update()
     bar.close()
-    return outputs, {"steps": len(times) - 1, "stages": stages, "limited_stages": limited[0]}
+    return outputs, {"steps": taken, "stages": stages, "limited_stages": limited[0],
+                     "rescued_steps": rescued, "substeps": substeps}

@@ -160,3 +160,29 @@ def test_transfer_conserves_mass_and_positivity():
     assert p.min() >= 0
     assert abs(dst.integrate(p) - 1) < 1e-12
     assert abs(dst.mean(p) - (0.1 + 0.5 * 0.3)) < 1e-5
+
+
+@pytest.mark.parametrize("offset,target", [(1e-3, 2), (-1e-3, 0)])
+def test_large_steps_do_not_hold_the_network_at_an_unstable_balance_point(offset, target):
+    """γ dt = 1e4: an L-stable step would damp the growing mode (1/(1 − λh) < 1) and stay at the
+    unstable root; the growth-rate substeps let the network leave towards the right stable root."""
+    net = presets.ei_bistable(1e6)
+    roots = net.balance()
+    unstable = roots[1]
+    assert not unstable.stable
+    wide = Grid(-16.0, 16.0, 640)              # the low state is wide: Ā ≈ 0.015, σ/√(2Ā) ≈ 2.9
+    ds = solve_desingularised(net, wide, wide.gaussian(0.0, 0.5), unstable.voltage + offset, t_span=(0.0, 0.5),
+                              dt=0.01, t_eval=[0.5])
+    assert abs(ds.mu[-1, 0] - roots[target].voltage[0]) < 1e-3
+    assert ds.stats["substeps"] > 0
+
+
+def test_basin_of_bistable_network_is_monotone_in_the_initial_mean():
+    net = presets.ei_bistable(1e4)
+    low, _, high = net.balance()
+    grid = Grid(-1.5, 1.5, 300)
+    finals = [solve(net, grid, grid.gaussian(m0, 0.1), t_span=(0.0, 1.0), dt=0.01, t_eval=[1.0],
+                    frame="auto").mean()[-1, 0] for m0 in (0.0, 0.04, 0.06, 0.08, 0.1, 0.3)]
+    reached = [int(abs(f - high.voltage[0]) < 1e-2) - int(abs(f - low.voltage[0]) < 1e-2) for f in finals]
+    assert all(r != 0 for r in reached)
+    assert reached == sorted(reached)
