@@ -51,13 +51,8 @@ def net_current(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
 
 def _activity_gain(net, x: np.ndarray, t: float, around: np.ndarray) -> np.ndarray:
     """Σ_k J_{αk} (E_k − around_α) S_k'(x_β) [src(k) = β], shape (P, P)."""
-    internal = np.flatnonzero(~net.is_external)
-    src = net.source_index[internal]
-    dS = net.activation_derivative(x)[internal, src]           # S_k'(x_src(k))
-    coeff = net.weights[:, internal] * (net.reversal[internal][None, :] - around[:, None]) * dS[None, :]
-    gain = np.zeros((net.P, net.P))
-    np.add.at(gain.T, src, coeff.T)                             # gain[:, src(k)] += coeff[:, k]
-    return gain
+    coeff = net.weights * (net.reversal[None, :] - around[:, None]) * net.slope_at_voltages(x)[None, :]
+    return coeff @ net.source_matrix                            # (P, K) @ (K, P)
 
 
 def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:

@@ -91,6 +91,14 @@ class Channel:
         return checks.real(f"activity of external channel {self.name!r} at t={t}", value, low=0.0)
 
 
+def _derivative(activation: Callable, x):
+    """S'(x): the activation's own derivative, or a central difference for a plain callable."""
+    if hasattr(activation, "derivative"):
+        return activation.derivative(x)
+    step = 1e-6 * (1.0 + np.abs(x))
+    return (activation(x + step) - activation(x - step)) / (2.0 * step)
+
+
 class Network:
     """P populations, K channels, weights J (P×K, ≥ 0) and coupling scale γ ≥ 0 (``math.inf`` allowed)."""
 
@@ -128,6 +136,8 @@ class Network:
                                       for ch in self.channels], dtype=int)
         self.reversal = np.array([ch.reversal for ch in self.channels], dtype=float)
         self.is_external = self.source_index < 0
+        self.source_matrix = np.zeros((self.K, self.P))           # [src(k) = β], rows of external k are 0
+        self.source_matrix[np.flatnonzero(~self.is_external), self.source_index[~self.is_external]] = 1.0
         lo, hi = float(self.reversal.min()), float(self.reversal.max())
         span = max(hi - lo, 1.0)
         self.activation_table(np.linspace(lo - 2.0 * span, hi + 2.0 * span, 257))
@@ -193,14 +203,16 @@ class Network:
         """S_k'(x) for internal channels, shape (K, len(x)) (central differences for plain callables)."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         out = np.zeros((self.K, x.size))
-        for k, ch in enumerate(self.channels):
-            if ch.is_external:
-                continue
-            if hasattr(ch.activation, "derivative"):
-                out[k] = ch.activation.derivative(x)
-            else:
-                step = 1e-6 * (1.0 + np.abs(x))
-                out[k] = (ch.activation(x + step) - ch.activation(x - step)) / (2.0 * step)
+        for k in np.flatnonzero(~self.is_external):
+            out[k] = _derivative(self.channels[k].activation, x)
+        return out
+
+    def slope_at_voltages(self, voltages: np.ndarray) -> np.ndarray:
+        """S_k'(x_src(k)) for concentrated populations at ``voltages`` (P,); 0 for external channels; (K,)."""
+        voltages = np.asarray(voltages, dtype=float)
+        out = np.zeros(self.K)
+        for k in np.flatnonzero(~self.is_external):                  # a loop over channels
+            out[k] = float(_derivative(self.channels[k].activation, voltages[self.source_index[k]]))
         return out
 
     def external_activities(self, t: float) -> np.ndarray:
