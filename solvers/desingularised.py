@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 
 import numpy as np
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla

@@ -9,16 +9,12 @@
 """
 from __future__ import annotations
 
-import itertools
 import math
 import time
-import warnings
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as sla
-from scipy.integrate import solve_ivp
 
 from threadpoolctl import threadpool_limits
 

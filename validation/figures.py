@@ -4,13 +4,12 @@ A power law y = C x^s is fitted by least squares on (log x, log y); the slope's 
 error is the usual one of a straight-line fit (:func:`fit_power`). :func:`loglog_fit`
 draws the measured points, the fitted line over the fitted range and the predicted
 slope through the centre of the fitted points, and puts "slope s ± se (theory t)" in
-the legend. :func:`save_figure` writes ``stem.png`` and ``stem.pdf`` atomically.
+the legend. Figures are saved with :func:`validation.atomic.save_figure` (PNG + PDF, atomic).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -86,17 +85,3 @@ def loglog_fit(ax, x, y, fit: PowerFit | None, theory_slope: float | None, *, la
                     label=theory_label)
     ax.set_xscale("log")
     ax.set_yscale("log")
-
-
-def save_figure(fig, stem: str | Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.pdf`` atomically (temp file + os.replace) and close the figure."""
-    from .store import _atomic
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "pdf"):
-        path = stem.with_suffix("." + ext)
-        _atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight"))
-        paths.append(path)
-    pyplot().close(fig)
-    return paths

@@ -48,7 +48,10 @@ Coupling (``coupling=``): which m the step freezes.
   with γ A h ≫ 1 the mean lands on the balance manifold in one step, μ' − x̄ =
   s ξ̄ / (1 − ρ), so its fluctuation is (w/√n)/(1 − ρ) — damped, where the continuous
   network has (w/√n)/sqrt(1 − ρ), resolved only when γ A h ≲ 1 (the per-neuron width
-  w and the stationary mean are right for either coupling).
+  w and the stationary mean are right for either coupling). Like any implicit step it
+  would also damp a *growing* mode with λ h > 2 and hold the network at an unstable
+  balance point, so a step is split while λ h > ``MAX_GROWTH`` (λ = γ × the fast growth
+  rate at the population means, ``fokker.balance.fast_growth_rate``).
 - "auto" (default): implicit when max_α γ A_α dt > ``AUTO_IMPLICIT`` = 0.5 for the
   initial activities, explicit otherwise: below that the lag error is small, the
   explicit step is ~2× cheaper per particle-step, and the two agree to O(h); above it the
@@ -89,7 +92,9 @@ from fokker.activation import Sigmoid
 from fokker.grid import Grid
 from fokker.intrinsic import Leak
 from fokker.network import Network
+from fokker.balance import fast_growth_rate
 from solvers.coupling import CouplingError, SecantNewton
+from solvers.stepping import MAX_GROWTH
 
 BLOCK = 1 << 15
 """Particles per random stream and per compute chunk (part of the reproducibility contract)."""
@@ -504,6 +509,22 @@ class _ImplicitCoupling:
         return u
 
 
+def _implicit_steps(solver: _ImplicitCoupling, net: Network, X: np.ndarray, t: float, t_end: float) -> int:
+    """Implicit steps from t to t_end, split so that λ h ≤ MAX_GROWTH for an unstable fast mode.
+
+    An implicit step with λ h > 2 damps a growing mode, so at large γ h it would hold the
+    network at an unstable balance point (as in ``solvers.stepping``); λ = γ × the fast growth
+    rate of the concentrated network at the population means. Returns the number of steps.
+    """
+    taken = 0
+    while t < t_end:
+        rate = net.gamma * max(0.0, fast_growth_rate(net, X.mean(axis=1), t))
+        t_next = t_end if rate * (t_end - t) <= MAX_GROWTH else min(t_end, t + MAX_GROWTH / rate)
+        solver.step(t_next, t_next - t)
+        t, taken = t_next, taken + 1
+    return taken
+
+
 def _steps_between(t_a: float, t_b: float, dt: float) -> int:
     return max(1, math.ceil((t_b - t_a) / dt * (1.0 - 1e-12)))
 
@@ -584,7 +605,7 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                 for j in range(count):
                     t_next = t_out if j == count - 1 else t_start + (j + 1) * h
                     if implicit:
-                        solver.step(t_next, h)
+                        steps += _implicit_steps(solver, net, X, t, t_next) - 1
                     else:
                         stepper.set_step(m, h)
                         stepper.sweep("explicit")

@@ -44,7 +44,7 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
 
 def write_report(path: str | Path, title: str, sections: Sequence[Section], intro: str = "") -> Path:
     """Write ``path`` (Markdown) atomically; figure links are relative to the report's folder (PNG shown)."""
-    from .store import write_text
+    from .atomic import atomic_write_text
     path = Path(path)
     folder = path.parent
     out = [f"# {title}", ""]
@@ -61,4 +61,4 @@ def write_report(path: str | Path, title: str, sections: Sequence[Section], intr
                 out += [f"![{fig.stem}]({rel})", ""]
         for table in sec.tables:
             out += [table, ""]
-    return write_text(path, "\n".join(out))
+    return atomic_write_text(path, "\n".join(out))

@@ -8,7 +8,7 @@ import pytest
 from fokker import Cubic, Grid, Sigmoid, presets
 from solvers import ResolutionWarning, TruncationWarning, solve
 
-from .exact import ou_density, ou_moments
+from fokker.exact import ou_density, ou_moments
 
 FLAT = dict(exc=Sigmoid(1.0, 0.0, 0.0), inh=Sigmoid(1.0, 0.0, 0.0))   # constant activations
 

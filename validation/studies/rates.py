@@ -135,7 +135,7 @@ def contrast_column(output: Path, *, quick: bool = False, progress: bool = True)
         layers = [r["layer"] for r in res]
         k = res[0]["kappa"]
         axes[0].semilogy(layers, [r["contrast"] for r in res], "o", color=color, label=f"measured, κ = {k:.3g}")
-        axes[0].semilogy(layers, [r["predicted"] for r in res], "-", color=color, lw=1, label=f"min(κ^ℓ c₀, 1)")
+        axes[0].semilogy(layers, [r["predicted"] for r in res], "-", color=color, lw=1, label="min(κ^ℓ c₀, 1)")
         active = [r for r in res if r["both_active"]]
         axes[1].plot([r["layer"] for r in active], [r["kappa_measured"] for r in active], "o", color=color)
         axes[1].axhline(k, color=color, lw=1, ls="--")

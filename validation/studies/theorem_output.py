@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures import fit_power, loglog_fit, pyplot, save_figure
+from ..atomic import atomic_write, save_figure
+from ..figures import fit_power, loglog_fit, pyplot
 from ..report import Section, markdown_table, write_report
 
 SUMMARY_COLUMNS = ("part", "kind", "preset", "population", "quantity", "fitted", "fitted_se", "predicted", "points",
@@ -14,9 +15,7 @@ SUMMARY_COLUMNS = ("part", "kind", "preset", "population", "quantity", "fitted",
 
 
 def _csv(df, path: Path) -> Path:
-    from ..store import _atomic
-    _atomic(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
-    return path
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
 
 
 def _groups(df):
