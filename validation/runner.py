@@ -64,7 +64,7 @@ def dask_client(scheduler: Any, n_workers: int | None = None, memory_limit: str 
         if workers < 1:
             raise ValueError(f"n_workers must be >= 1, got {workers}")
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=scheduler == "processes",
-                          dashboard_address=None, memory_limit=memory_limit) as cluster, \
+                          dashboard_address=":0", memory_limit=memory_limit) as cluster, \
                 Client(cluster) as client:
             yield client
         return
@@ -117,12 +117,13 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[dict], *, progress: bool
                 futures = {client.submit(func, **tasks[i], pure=False, key=f"{desc}-{i}-{os.urandom(4).hex()}"): i
                            for i in todo}
                 try:
-                    for future in as_completed(futures):
-                        finished(futures[future], future.result())
+                    for future in as_completed(list(futures)):
+                        i = futures.pop(future)              # drop our reference: the worker may free it
+                        finished(i, future.result())
                         bar.update()
-                        del future
                 finally:
-                    client.cancel(list(futures))
+                    if futures:
+                        client.cancel(list(futures))
     finally:
         bar.close()
     return results
