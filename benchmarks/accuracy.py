@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from fokker import Cubic, Grid, Sigmoid, presets
-from fokker.exact import ou_density
+from fokker.exact import constant_activities, gibbs_density, ou_density
 from solvers import solve, solve_desingularised
 
 FLAT = dict(exc=Sigmoid(1.0, 0.0, 0.0), inh=Sigmoid(1.0, 0.0, 0.0))
@@ -62,12 +62,7 @@ def invariants() -> None:
     net = presets.ei_single(1.0, intrinsic=Cubic(current=0.3), **FLAT)
     grid = Grid(-3.0, 3.0, 300)
     sol = solve(net, grid, grid.gaussian(0.0, 0.5), t_span=(0.0, 400.0), dt=2.0, t_eval=[400.0], method="euler")
-    m = net.activity_at_voltages(np.zeros(1), 0.0)
-    A, B = net.conductance(m)[0], net.reversal_current(m)[0]
-    x = grid.centers
-    U = 0.5 * x**2 - x**4 / 12 + 0.3 * x + B * x - 0.5 * A * x**2
-    gibbs = np.exp((U - U.max()) * 2 / 0.5**2)
-    gibbs /= grid.integrate(gibbs)
+    gibbs = gibbs_density(net, grid, constant_activities(net))[0]
     print(f"- frozen-m Gibbs state, Cubic drift: max relative error {np.max(np.abs(sol.p[-1, 0] - gibbs)) / gibbs.max():.1e}")
     net = presets.ei_single(100.0)
     grid = Grid(-2.0, 2.0, 400)

@@ -4,7 +4,7 @@
   Ornstein–Uhlenbeck density. With k = g + γA and c = (g E_L + γ B)/k, N(μ0, s0²) stays
   Gaussian with mean c + (μ0 − c) e^(−kt) and variance σ²/(2k) + (s0² − σ²/(2k)) e^(−2kt).
 - Frozen activities m (or γ = 0) and any f: the stationary density is the Gibbs density
-  p∞ ∝ exp(2U/σ²) with U' = v = f + γ (B − A x).
+  p∞ ∝ exp(2U/σ²) with U' = v = f + γ (B − A x) (:func:`gibbs_density`).
 """
 from __future__ import annotations
 
@@ -47,3 +47,20 @@ def ou_density(net, grid: Grid, mean0, std0, t) -> np.ndarray:
     mean, var = ou_moments(net, mean0, std0, t)
     return np.array([[grid.gaussian(mu, np.sqrt(v)) for mu, v in zip(mrow, vrow)]
                      for mrow, vrow in zip(mean, var)])
+
+
+def gibbs_density(net, grid: Grid, m: np.ndarray) -> np.ndarray:
+    """Frozen-m stationary densities p∞ ∝ exp(2U/σ²) at the cell centres, U = F + γ (B x − A x²/2), (P, nx).
+
+    Needs intrinsic dynamics with a ``potential`` (Leak, Cubic) and finite γ.
+    """
+    A, B = net.conductance(m), net.reversal_current(m)
+    x = grid.centers
+    out = np.empty((net.P, grid.nx))
+    for a, pop in enumerate(net.populations):
+        if not hasattr(pop.intrinsic, "potential"):
+            raise ValueError(f"population {pop.name!r}: the Gibbs density needs an intrinsic with a potential")
+        U = pop.intrinsic.potential(x) + net.gamma * (B[a] * x - 0.5 * A[a] * x**2)
+        w = np.exp((U - U.max()) * 2.0 / pop.sigma**2)
+        out[a] = w / grid.integrate(w)
+    return out

@@ -37,6 +37,10 @@ class Leak:
     def face_average(self, left, right):
         return self(0.5 * (np.asarray(left) + np.asarray(right)))
 
+    def potential(self, x):
+        """F(x) = −rate (x − rest)² / 2, F' = f."""
+        return -0.5 * self.rate * (np.asarray(x, dtype=float) - self.rest) ** 2
+
 
 @dataclass(frozen=True)
 class Cubic:
@@ -54,8 +58,13 @@ class Cubic:
     def derivative(self, x):
         return 1.0 - np.asarray(x, dtype=float) ** 2
 
+    def potential(self, x):
+        """F(x) = x²/2 − x⁴/12 + current · x, F' = f."""
+        x = np.asarray(x, dtype=float)
+        return 0.5 * x**2 - x**4 / 12.0 + self.current * x
+
     def face_average(self, left, right):
-        """(l + r)/2 - (l³ + l² r + l r² + r³)/12 + current, free of cancellation."""
+        """(l + r)/2 − (l³ + l² r + l r² + r³)/12 + current, free of cancellation."""
         l, r = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
         return 0.5 * (l + r) - (l**3 + l * l * r + l * r * r + r**3) / 12.0 + self.current
 

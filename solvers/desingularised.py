@@ -200,9 +200,6 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
                                  activity=np.stack([s.m for s in states]), y_grid=y_grid, network=net,
                                  epsilon=frame.eps, time_unit="tau" if math.isinf(net.gamma) else "t",
                                  method=method, stats=stats, notes=notes)
-    warned: set = set()
-    names = net.population_names
-    for k in range(len(t_out)):
-        diagnostics.check_resolution(frame.limit_std(sol.activity[k]), y_grid.width, names, warned)
-        diagnostics.check_boundary(sol.q[k], y_grid.width, float(t_out[k]), names, warned)
+    diagnostics.check_outputs([frame.limit_std(m) for m in sol.activity], sol.q, y_grid.width, t_out,
+                              net.population_names)
     return sol

@@ -27,7 +27,7 @@ def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: 
         warned.add("boundary")
         warnings.warn(f"population {names[a]!r}: an end cell holds mass {ends[a]:.2e} "
                       f"(> {BOUNDARY_MASS_TOL:g}) at t={t:g}; the truncation of the interval is "
-                      "visible: widen the grid", TruncationWarning, stacklevel=4)
+                      "visible: widen the grid", TruncationWarning, stacklevel=5)
 
 
 def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set) -> None:
@@ -40,4 +40,12 @@ def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set)
         warned.add("resolution")
         warnings.warn(f"population {names[a]!r}: expected width σ/√(2γA) = {width[a]:.3e} spans only "
                       f"{cells[a]:.2f} cells of width {h:.3e} (want >= {CELLS_PER_WIDTH:g}); refine the "
-                      "grid or use the desingularised frame", ResolutionWarning, stacklevel=4)
+                      "grid or use the desingularised frame", ResolutionWarning, stacklevel=5)
+
+
+def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, names: list[str]) -> None:
+    """Resolution and boundary checks at every output: ``widths[k]`` expected widths (P,), densities (nt, P, n)."""
+    warned: set = set()
+    for k, t in enumerate(times):
+        check_resolution(widths[k], h, names, warned)
+        check_boundary(densities[k], h, float(t), names, warned)

@@ -174,9 +174,6 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     sol = Solution(t=t_out, p=np.stack([s.p for s in states]), activity=np.stack([s.m for s in states]),
                    grid=grid, network=net, method=method, backend=backend, frame="physical",
                    stats=stats, notes=notes)
-    warned: set = set()
-    names = net.population_names
-    for k in range(len(t_out)):
-        diagnostics.check_resolution(solver.expected_width(sol.activity[k]), grid.width, names, warned)
-        diagnostics.check_boundary(sol.p[k], grid.width, float(t_out[k]), names, warned)
+    diagnostics.check_outputs([solver.expected_width(m) for m in sol.activity], sol.p, grid.width, t_out,
+                              net.population_names)
     return sol

@@ -8,8 +8,22 @@ import numpy as np
 from fokker import Grid, Network
 
 
+class _Coupling:
+    """Quantities derived from the activities ``activity`` (nt, K) of a result with a ``network``."""
+
+    @property
+    def conductance(self) -> np.ndarray:
+        """A_α(t) = Σ_k J_{αk} m_k(t), shape (nt, P)."""
+        return self.network.conductance(self.activity)
+
+    @property
+    def balance_voltage(self) -> np.ndarray:
+        """x*_α(t) = Σ_k J_{αk} m_k E_k / A_α, shape (nt, P) (NaN where A_α = 0)."""
+        return self.network.balance_voltage(self.activity)
+
+
 @dataclass
-class Solution:
+class Solution(_Coupling):
     """Densities of the mean-field equation on a physical grid.
 
     Fields
@@ -51,16 +65,6 @@ class Solution:
         """Standard deviation of each population, shape (nt, P)."""
         return self.grid.std(self.p) if self.frame_moments is None else self.frame_moments[1]
 
-    @property
-    def conductance(self) -> np.ndarray:
-        """A_α(t) = Σ_k J_{αk} m_k(t), shape (nt, P)."""
-        return self.network.conductance(self.activity)
-
-    @property
-    def balance_voltage(self) -> np.ndarray:
-        """x*_α(t) = Σ_k J_{αk} m_k E_k / A_α, shape (nt, P) (NaN where A_α = 0)."""
-        return self.network.balance_voltage(self.activity)
-
     def to_xarray(self):
         """An xarray.Dataset with coordinates (t, population, x, channel)."""
         import xarray as xr
@@ -79,7 +83,7 @@ class Solution:
 
 
 @dataclass
-class DesingularisedSolution:
+class DesingularisedSolution(_Coupling):
     """Rescaled densities of the desingularised equation (model.md §4).
 
     Fields
@@ -123,14 +127,6 @@ class DesingularisedSolution:
     def std(self) -> np.ndarray:
         """Physical standard deviation ε · std_y, (nt, P) (0 for γ = ∞)."""
         return self.epsilon * self.std_y()
-
-    @property
-    def conductance(self) -> np.ndarray:
-        return self.network.conductance(self.activity)
-
-    @property
-    def balance_voltage(self) -> np.ndarray:
-        return self.network.balance_voltage(self.activity)
 
     def to_physical(self, grid: Grid) -> np.ndarray:
         """Cell averages of p_α(t, x) = q_α((x − μ_α)/ε)/ε on a physical grid, (nt, P, nx) (finite γ only)."""

@@ -8,7 +8,7 @@ import pytest
 from fokker import Cubic, Grid, Sigmoid, presets
 from solvers import ResolutionWarning, TruncationWarning, solve
 
-from fokker.exact import ou_density, ou_moments
+from fokker.exact import constant_activities, gibbs_density, ou_density, ou_moments
 
 FLAT = dict(exc=Sigmoid(1.0, 0.0, 0.0), inh=Sigmoid(1.0, 0.0, 0.0))   # constant activations
 
@@ -74,12 +74,7 @@ def test_frozen_activity_stationary_state_is_discrete_gibbs_with_cubic_drift():
     net = presets.ei_single(1.0, intrinsic=Cubic(current=0.3), **FLAT)
     grid = Grid(-3.0, 3.0, 300)
     sol = solve(net, grid, grid.gaussian(0.0, 0.5), t_span=(0.0, 400.0), dt=2.0, t_eval=[400.0], method="euler")
-    m = net.activity_at_voltages(np.zeros(1), 0.0)
-    A, B = net.conductance(m)[0], net.reversal_current(m)[0]
-    x = grid.centers
-    U = 0.5 * x**2 - x**4 / 12 + 0.3 * x + B * x - 0.5 * A * x**2
-    gibbs = np.exp((U - U.max()) * 2 / 0.5**2)
-    gibbs /= grid.integrate(gibbs)
+    gibbs = gibbs_density(net, grid, constant_activities(net))[0]
     assert np.max(np.abs(sol.p[-1, 0] - gibbs)) / gibbs.max() < 1e-12
 
 

@@ -21,3 +21,12 @@ def output_dir(args: argparse.Namespace, default: Path) -> Path:
     out = Path(args.output) if args.output else default
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def load_config(args: argparse.Namespace):
+    """The CONFIG file of ``args``, with ``--gamma`` applied when given."""
+    from ..config import load
+    config = load(args.config)
+    if getattr(args, "gamma", None) is not None:
+        config = config.replace("network", gamma=args.gamma)
+    return config

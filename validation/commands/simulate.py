@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..config import load
 from ..store import package_versions, write_netcdf
-from ._common import RESULTS, add_config, add_output, output_dir
+from ._common import RESULTS, add_config, add_output, load_config, output_dir
 from .solve import moments_figure
 
 HELP = "simulate the finite-n particle network of a configuration; write data and figures"
@@ -31,9 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    if args.gamma is not None:
-        config = config.replace("network", gamma=args.gamma)
+    config = load_config(args)
     from ..particles import simulate_particles
     net = config.network()
     grid = config.grid()

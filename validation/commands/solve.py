@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import load
 from ..store import package_versions, write_netcdf
 from ..atomic import save_figure
 from ..figures import pyplot
-from ._common import RESULTS, add_config, add_output, output_dir
+from ._common import RESULTS, add_config, add_output, load_config, output_dir
 
 HELP = "solve the mean-field Fokker-Planck equation of a configuration; write data and figures"
 
@@ -69,9 +68,7 @@ def moments_figure(t, mean, std, xstar, names, stem: Path, title: str) -> list[P
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    if args.gamma is not None:
-        config = config.replace("network", gamma=args.gamma)
+    config = load_config(args)
     from solvers import solve
     net = config.network()
     grid = config.grid()
