@@ -12,7 +12,7 @@ have their final types, so :meth:`Config.to_toml` followed by :func:`loads` give
 same configuration back, and :meth:`Config.hash` identifies it (the result store uses
 it to refuse resuming a study whose configuration changed).
 
-Sections (all optional except what a command needs; see ``docs/studies.md``)::
+Sections (all optional except what a command needs; see README.md, "Configuration files")::
 
     [network]    preset = "ei_single" + [network.overrides], or populations/channels/weights;
                  gamma (γ >= 0, finite)
