@@ -8,7 +8,7 @@ RESULTS = Path("results")
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", metavar="CONFIG", help="TOML configuration file (see README.md, "Configuration files")")
+    parser.add_argument("config", metavar="CONFIG", help="TOML configuration file (see the README, section Configuration files)")
 
 
 def add_output(parser: argparse.ArgumentParser, default: str) -> None:

@@ -15,7 +15,7 @@ HELP = "print the balance points of a configuration's network and their stabilit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", metavar="CONFIG", help="TOML configuration file (see README.md, "Configuration files")")
+    parser.add_argument("config", metavar="CONFIG", help="TOML configuration file (see the README, section Configuration files)")
     parser.add_argument("--t", type=float, default=None,
                         help="time at which external activities a_k(t) are taken (default: time.t0)")
 
