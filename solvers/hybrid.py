@@ -21,6 +21,7 @@ import numpy as np
 
 from fokker import Grid, Network
 
+from . import diagnostics
 from .desingularised import DesingularisedFrame
 from .remap import transfer
 from .solution import Solution
@@ -102,6 +103,9 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
     stats["layer_steps"] = layer_steps
     notes.append(f"frame='auto': initial layer in co-moving coordinates ({layer_steps} steps, {len(frames)} grids), "
                  f"desingularised frame with dt={dt:g} from t={t_switch:.3g}")
+    warned: set = set()
+    for k, (s, g) in enumerate(zip(outputs, out_grids)):           # the co-moving grids must hold the density
+        diagnostics.check_boundary(s.p, g.width, float(t_out[k]), net.population_names, warned)
     p = np.stack([transfer(s.p, g, grid, shift=s.mu, scale=eps) for s, g in zip(outputs, out_grids)])
     mean = np.stack([s.mu + eps * g.mean(s.p) for s, g in zip(outputs, out_grids)])
     std = np.stack([eps * g.std(s.p) for s, g in zip(outputs, out_grids)])
