@@ -17,7 +17,8 @@ class ResolutionWarning(UserWarning):
     """The grid is too coarse for the expected width σ / √(2 γ A) of the density."""
 
 
-def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: set) -> None:
+def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: set,
+                   advice: str = "widen the grid") -> None:
     """Warn once if an end cell holds more than BOUNDARY_MASS_TOL of the mass."""
     if "boundary" in warned:
         return
@@ -27,7 +28,7 @@ def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: 
         warned.add("boundary")
         warnings.warn(f"population {names[a]!r}: an end cell holds mass {ends[a]:.2e} "
                       f"(> {BOUNDARY_MASS_TOL:g}) at t={t:g}; the truncation of the interval is "
-                      "visible: widen the grid", TruncationWarning, stacklevel=5)
+                      f"visible: {advice}", TruncationWarning, stacklevel=5)
 
 
 def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set) -> None:

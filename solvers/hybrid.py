@@ -105,7 +105,9 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
                  f"desingularised frame with dt={dt:g} from t={t_switch:.3g}")
     warned: set = set()
     for k, (s, g) in enumerate(zip(outputs, out_grids)):           # the co-moving grids must hold the density
-        diagnostics.check_boundary(s.p, g.width, float(t_out[k]), net.population_names, warned)
+        diagnostics.check_boundary(s.p, g.width, float(t_out[k]), net.population_names, warned,
+                                   "the density outgrew the co-moving grid made at the end of the initial "
+                                   "layer; continue with solve_desingularised on a wider y_grid")
     p = np.stack([transfer(s.p, g, grid, shift=s.mu, scale=eps) for s, g in zip(outputs, out_grids)])
     mean = np.stack([s.mu + eps * g.mean(s.p) for s, g in zip(outputs, out_grids)])
     std = np.stack([eps * g.std(s.p) for s, g in zip(outputs, out_grids)])
