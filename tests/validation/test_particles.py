@@ -6,7 +6,7 @@ import pytest
 
 from fokker import Channel, Grid, Leak, Network, Population, Sigmoid, presets
 from fokker import balance as fokker_balance
-from validation import particles
+from validation import particle_step, particles
 from validation.particles import simulate_particles
 
 FLAT = dict(exc=Sigmoid(1.0, 0.0, 0.0), inh=Sigmoid(1.0, 0.0, 0.5))   # constant m = (0.5, 0.5)
@@ -57,7 +57,7 @@ def test_zero_conductance_uses_series_limit():
 
 def test_step_coefficients_series_and_large_r():
     net = presets.ei_single(1.0)
-    st = particles._Stepper(net, particles._plan(net), np.zeros((1, 4)), np.random.SeedSequence(0), 1)
+    st = particle_step.Stepper(net, particle_step.make_plan(net), np.zeros((1, 4)), np.random.SeedSequence(0), 1)
     h = 0.01
     # r = γ A + g with γ = 1, g = 1 and A = m_exc
     for A in (1e-13, 1e-4, 1.0, 1e9):
@@ -71,7 +71,7 @@ def test_step_coefficients_series_and_large_r():
     st.close()
     pure = Network([Population("E", intrinsic=Leak(0.0, 0.0), sigma=1.0)],
                    [Channel("ext", 1.0, source=None, activity=0.0)], [[1.0]], gamma=1.0)
-    st = particles._Stepper(pure, particles._plan(pure), np.zeros((1, 4)), np.random.SeedSequence(0), 1)
+    st = particle_step.Stepper(pure, particle_step.make_plan(pure), np.zeros((1, 4)), np.random.SeedSequence(0), 1)
     st.set_step(np.array([0.0]), h)
     e, phi, s, _ = st.coef
     assert (e[0], phi[0], s[0]) == (1.0, h, math.sqrt(h))
@@ -105,7 +105,7 @@ def test_gamma_inf_refused():
 
 def test_same_seed_identical_and_thread_independent():
     net = presets.driven(30.0)
-    n = 2 * particles.BLOCK + 123
+    n = 2 * particle_step.BLOCK + 123
     init = lambda rng, n: rng.normal(0.0, 0.4, (2, n))   # noqa: E731
     kw = dict(t_span=(0.0, 0.05), dt=0.01, t_eval=[0.0, 0.02, 0.05])
     a = simulate_particles(net, n, init, seed=7, threads=1, **kw)
@@ -264,7 +264,7 @@ def test_implicit_reproducible_and_thread_independent(monkeypatch):
     activities are the empirical ones of the stored positions; with constant activations the
     implicit step is the explicit one (bit-identical)."""
     net = presets.driven(1e4)
-    n = 2 * particles.BLOCK + 123
+    n = 2 * particle_step.BLOCK + 123
     init = lambda rng, n: rng.normal(0.0, 0.4, (2, n))   # noqa: E731
     kw = dict(t_span=(0.0, 0.005), dt=1e-3, t_eval=[0.0, 0.002, 0.005], coupling="implicit")
     a = simulate_particles(net, n, init, seed=7, threads=1, **kw)
