@@ -186,6 +186,8 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     mu0 = np.broadcast_to(checks.finite_array("mean0", mean0), (net.P,)).astype(float) \
         if np.ndim(mean0) == 0 else checks.finite_array("mean0", mean0, shape=(net.P,))
     check_well_prepared(q0, y_grid)
+    if net.gamma == 0:
+        raise ValueError("solve_desingularised needs gamma > 0 (epsilon = gamma^(-1/2)); at gamma = 0 use solvers.solve")
     if math.isinf(net.gamma):
         notes.append("gamma = inf: t_span, dt and t are in fast time tau = gamma t")
     frame = DesingularisedFrame(net, y_grid, tol)

@@ -24,7 +24,7 @@ from fokker import Grid, Network, checks
 from fokker.balance import fast_growth_rate
 
 from . import diagnostics, inputs
-from .coupling import SecantNewton
+from .coupling import CouplingError, SecantNewton
 from .fluxes import apply_bands, sg_bands, stage_bands
 from .linalg import solve_stage
 from .solution import Solution
@@ -162,6 +162,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         raise ValueError(f"frame must be 'physical' or 'auto', got {frame!r}")
     notes: list[str] = []
     p0 = inputs.density("p0", p0, net.P, grid, notes)
+    if frame == "auto" and net.gamma == 0:
+        notes.append("frame='auto' at gamma = 0: nothing collapses, solved in the physical frame")
+        frame = "physical"
     if frame == "auto":
         from .hybrid import solve_auto
         cells = checks.integer("auto_cells", auto_cells, low=50)
@@ -169,7 +172,16 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         return solve_auto(net, grid, p0, t0, t_out, dt, method, backend, tol, progress, notes, cells, zoom)
     solver = _make_frame(backend, net, grid, tol)
     start = time.perf_counter()
-    states, stats = integrate(solver, solver.initial_state(p0, t0), t0, t_out, dt, method, progress)
+    state0 = solver.initial_state(p0, t0)
+    try:
+        states, stats = integrate(solver, state0, t0, t_out, dt, method, progress)
+    except CouplingError as exc:
+        cells = float(np.min(solver.expected_width(state0.m))) / grid.width
+        if cells < diagnostics.CELLS_PER_WIDTH:
+            raise CouplingError(f"{exc}. The grid resolves the balanced width σ/√(2γA) with only {cells:.2g} "
+                                "cells, so the activities jump as the density moves between cells: refine the "
+                                "grid or use frame='auto'") from exc
+        raise
     stats.update(solver.stats(), wall_time=time.perf_counter() - start)
     sol = Solution(t=t_out, p=np.stack([s.p for s in states]), activity=np.stack([s.m for s in states]),
                    grid=grid, network=net, method=method, backend=backend, frame="physical",

@@ -109,6 +109,16 @@ def test_bad_inputs(kwargs, match):
         solve_desingularised(presets.ei_single(1e4), Y, Y.gaussian(0.0, 0.5), **args)
 
 
+def test_gamma_zero_refused_in_rescaled_frame_and_auto_falls_back_to_physical():
+    with pytest.raises(ValueError, match="gamma > 0"):
+        solve_desingularised(presets.ei_single(0.0), Y, Y.gaussian(0.0, 0.5), 0.0, t_span=(0.0, 1.0), dt=0.1)
+    grid = Grid(-3.0, 3.0, 120)
+    auto = solve(presets.ei_single(0.0), grid, grid.gaussian(0.0, 0.3), t_span=(0.0, 0.5), dt=0.05, frame="auto")
+    phys = solve(presets.ei_single(0.0), grid, grid.gaussian(0.0, 0.3), t_span=(0.0, 0.5), dt=0.05)
+    np.testing.assert_array_equal(auto.p, phys.p)
+    assert any("gamma = 0" in n for n in auto.notes)
+
+
 def test_to_physical_refused_at_gamma_inf():
     ds = solve_desingularised(presets.ei_single(math.inf), Y, Y.gaussian(0.0, 0.5), 0.3, t_span=(0.0, 0.1),
                               dt=0.05)

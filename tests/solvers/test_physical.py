@@ -165,3 +165,14 @@ def test_to_xarray_roundtrip():
     assert ds["p"].shape == (2, 2, 80)
     assert list(ds["population"].values) == ["E", "I"]
     np.testing.assert_allclose(ds["mean"].values, sol.mean())
+
+
+def test_coupling_failure_on_an_unresolving_grid_says_why():
+    """γ = 1e10 on a grid with h ≫ σ/√(2γA): the error names the resolution, not only dt."""
+    from solvers.coupling import CouplingError
+    net = presets.ei_single(1e10)
+    grid = Grid(-2.0, 2.0, 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(CouplingError, match="refine the grid or use frame='auto'"):
+            solve(net, grid, grid.gaussian(0.0, 0.3), t_span=(0.0, 0.1), dt=0.01)
