@@ -15,7 +15,7 @@ import pytest
 from fokker import Grid
 from validation.figures import fit_power
 from validation.report import Section, markdown_table, write_report
-from validation.studies import theorem
+from validation.studies import theorem, theorem_fits, theorem_tasks
 
 SMALL = theorem.TheoremConfig(
     presets=("ei_single",), gammas=(1.0, 100.0, 1e3, 1e4, 1e6, 1e8), y_half=10.0, y_cells=500, steps=200,
@@ -39,10 +39,10 @@ def test_abs_moment_and_linear_limit_are_exact():
     grid = Grid(-3.0, 5.0, 8)                                 # unit cells
     q = np.zeros((1, 8))
     q[0, 3] = 1.0                                             # uniform on [0, 1]
-    assert theorem.abs_moment(grid, q, np.array([0.0]))[0] == pytest.approx(0.5)
-    assert theorem.abs_moment(grid, q, np.array([0.25]))[0] == pytest.approx((0.25 ** 2 + 0.75 ** 2) / 2)
+    assert theorem_tasks.abs_moment(grid, q, np.array([0.0]))[0] == pytest.approx(0.5)
+    assert theorem_tasks.abs_moment(grid, q, np.array([0.25]))[0] == pytest.approx((0.25 ** 2 + 0.75 ** 2) / 2)
     g = np.array([10.0, 100.0, 1000.0, 1e4])
-    L, se = theorem.linear_limit(g, 2.0 + 3.0 / g)
+    L, se = theorem_fits.linear_limit(g, 2.0 + 3.0 / g)
     assert L == pytest.approx(2.0, abs=1e-12) and se < 1e-10
 
 
@@ -90,7 +90,7 @@ def test_other_parts(small_run):
     assert (bi.root == bi.limit_ode_root).all()
     basin = res.summary[res.summary.part == "bistable"].iloc[0]
     assert basin.fitted == 0.0 and basin.fitted_se == 0.5 and basin.predicted == pytest.approx(0.0848, abs=1e-3)
-    runs = sum(theorem.particle_seeds(SMALL, n) for n in SMALL.particle_ns) * len(SMALL.particle_gammas)
+    runs = sum(theorem_fits.particle_seeds(SMALL, n) for n in SMALL.particle_ns) * len(SMALL.particle_gammas)
     assert len(res.particles) == runs == 8 and np.all(res.particles.w1_y > 0)
 
 

@@ -80,7 +80,7 @@ def figure_stationary(st, cfg, folder: Path, columns, stem: str, title: str, yla
 def figure_p0(col, cfg, folder: Path) -> list[Path]:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    from .theorem import _line
+    from .theorem_fits import fit_line
     for (preset, pop), grp in _groups(col[col.cells == cfg.collapse_cells]):
         line = ax.plot(grp.gamma, grp.gamma_tc, "o", ms=4)[0]
         c = line.get_color()
@@ -88,7 +88,7 @@ def figure_p0(col, cfg, folder: Path) -> list[Path]:
         sel = grp[(grp.gamma >= cfg.fit_min) & np.isfinite(grp.gamma_tc)]
         label = f"{preset}/{pop}"
         if len(sel) >= 2:
-            b, a, se = _line(np.log(sel.gamma.to_numpy()), sel.gamma_tc.to_numpy())
+            b, a, se = fit_line(np.log(sel.gamma.to_numpy()), sel.gamma_tc.to_numpy())
             xs = np.geomspace(sel.gamma.min(), sel.gamma.max(), 50)
             ax.plot(xs, a + b * np.log(xs), "-", color=c, lw=1.0)
             label += f": d(γt_c)/d ln γ = {b:.4f} ± {se:.4f} (theory {1 / (2 * sel.Abar.iloc[0]):.4f})"
@@ -124,7 +124,7 @@ def figure_p5(dr, trace, cfg, folder: Path) -> list[Path]:
 
 
 def figure_p6(pa, st, cfg, folder: Path) -> list[Path]:
-    from .theorem import particle_model
+    from .theorem_fits import particle_model
     plt = pyplot()
     stats = pa.groupby(["gamma", "n"]).w1_y.agg(["mean", "sem"]).reset_index()
     model = {key: v for key, _, v in particle_model(pa)}
