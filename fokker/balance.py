@@ -100,7 +100,8 @@ def _point(net, x: np.ndarray, t: float) -> BalancePoint:
 def _roots_scalar(net, t: float, lo: float, hi: float, samples: int = 4097) -> list[float]:
     pad = 1e-9 * max(1.0, hi - lo)
     xs = np.linspace(lo - pad, hi + pad, samples)
-    F = np.array([net_current(net, np.array([x]), t)[0] for x in xs])
+    m = net.activation_table(xs) + net.external_activities(t)[:, None]      # (K, samples)
+    F = (net.weights[0] * net.reversal) @ m - (net.weights[0] @ m) * xs      # F(x) on all samples at once
     g = lambda x: net_current(net, np.array([x]), t)[0]
     roots = [float(x) for x, f in zip(xs, F) if f == 0.0]
     for i in np.flatnonzero(F[:-1] * F[1:] < 0):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -172,13 +172,6 @@ class Network:
         """A copy with another coupling scale γ."""
         return Network(self.populations, self.channels, self.weights, gamma)
 
-    def replace_channel(self, name: str, **changes) -> "Network":
-        """A copy with one channel's fields changed (e.g. its external activity)."""
-        if name not in self.channel_names:
-            raise ValueError(f"unknown channel {name!r}; known channels: {self.channel_names}")
-        channels = [replace(c, **changes) if c.name == name else c for c in self.channels]
-        return Network(self.populations, channels, self.weights, self.gamma)
-
     # -- activities --------------------------------------------------------------------
     def activation_table(self, x: np.ndarray) -> np.ndarray:
         """S_k(x) for every internal channel, shape (K, len(x)); rows of external channels are 0.
@@ -218,17 +211,6 @@ class Network:
     def external_activities(self, t: float) -> np.ndarray:
         """a_k(t) for external channels, 0 for internal ones; shape (K,)."""
         return np.array([ch.external_activity(t) if ch.is_external else 0.0 for ch in self.channels])
-
-    def activity_from_table(self, table: np.ndarray, cell_weights: np.ndarray, t: float) -> np.ndarray:
-        """m_k = Σ_i S_k(x_i) w_{src(k), i} (quadrature of a density), or a_k(t); shape (K,).
-
-        ``table`` is :meth:`activation_table` at the nodes, ``cell_weights`` (P, nx) the
-        density times the cell width.
-        """
-        m = self.external_activities(t)
-        internal = ~self.is_external
-        m[internal] = np.einsum("kx,kx->k", table[internal], cell_weights[self.source_index[internal]])
-        return m
 
     def activity_from_samples(self, x: np.ndarray, t: float) -> np.ndarray:
         """Empirical m_k = mean_j S_k(X_j) over the source population's particles x (P, n)."""

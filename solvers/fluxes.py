@@ -72,8 +72,3 @@ def apply_bands(lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, p: np.nd
     out[:, 1:] += lower * p[:, :-1]
     out[:, :-1] += upper * p[:, 1:]
     return out
-
-
-def face_fluxes(lower: np.ndarray, upper: np.ndarray, p: np.ndarray, h: float) -> np.ndarray:
-    """J_{i+½} = h (L[i+1, i] p_i − L[i, i+1] p_{i+1}), shape (P, n−1)."""
-    return h * (lower * p[:, :-1] - upper * p[:, 1:])

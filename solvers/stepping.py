@@ -80,7 +80,7 @@ def step_times(t0: float, t_out: np.ndarray, dt: float) -> tuple[np.ndarray, np.
     return np.asarray(times), np.asarray(where)
 
 
-def _combine(frame, coefs: list[float], states: list[State]):
+def _combine(coefs: list[float], states: list[State]):
     p = sum(c * s.p for c, s in zip(coefs, states))
     mu = sum(c * s.mu for c, s in zip(coefs, states))
     return p, mu
@@ -139,7 +139,7 @@ def _step(frame, method: str, history: list[tuple[float, State]], t_new: float, 
         return frame.stage(current.p, current.mu, 1.0, h, t_new, _guess(history, t_new)), 1
     if method == "bdf2":
         previous = history[-2][1]
-        rhs_p, rhs_mu = _combine(frame, [1.0 + w, -w * w / (1.0 + w)], [current, previous])
+        rhs_p, rhs_mu = _combine([1.0 + w, -w * w / (1.0 + w)], [current, previous])
         return frame.stage(limit_positive(rhs_p, limited), rhs_mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
                            _guess(history, t_new)), 1
     g = TRBDF2_G
@@ -147,7 +147,7 @@ def _step(frame, method: str, history: list[tuple[float, State]], t_new: float, 
     dp, dmu = frame.rate(current, t)
     mid = frame.stage(limit_positive(current.p + 0.5 * g * h * dp, limited),
                       current.mu + 0.5 * g * h * dmu, 1.0, 0.5 * g * h, t_mid, _guess(history, t_mid))
-    rhs_p, rhs_mu = _combine(frame, [1.0 / g, -(1.0 - g) ** 2 / g], [mid, current])
+    rhs_p, rhs_mu = _combine([1.0 / g, -(1.0 - g) ** 2 / g], [mid, current])
     return frame.stage(limit_positive(rhs_p, limited), rhs_mu, 2.0 - g, (1.0 - g) * h, t_new,
                        _guess(history, t_new)), 2
 
