@@ -6,6 +6,9 @@ for a value out of range, naming the argument and what is allowed.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,3 +88,27 @@ def output_times(t_eval: object, t0: float, t1: float, default_count: int = 101)
     if t[0] < t0 or t[-1] > t1:
         raise ValueError(f"t_eval must lie inside t_span [{t0}, {t1}], got [{t[0]}, {t[-1]}]")
     return t
+
+
+_PACKAGES = ("fokker", "solvers", "validation")
+_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+_PACKAGE_DIRS = tuple(os.path.join(_ROOT, name) + os.sep for name in _PACKAGES)
+
+
+def _inside_package(filename: str) -> bool:
+    return os.path.realpath(filename).startswith(_PACKAGE_DIRS)
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the first caller outside fokker, solvers and validation.
+
+    The stack level is computed, not fixed, so a warning points at the user's own call line
+    whatever the path through the library was (a call made from the command line, where every
+    frame is the library's, is attributed to the outermost frame).
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and _inside_package(frame.f_code.co_filename):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

@@ -1,9 +1,9 @@
 """Warnings about truncation and resolution, each issued once per solve with numbers."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from fokker.checks import warn
 
 BOUNDARY_MASS_TOL = 1e-8     # mass allowed in an end cell before the truncation shows
 CELLS_PER_WIDTH = 5.0        # cells wanted across the balanced width σ / √(2 γ A)
@@ -26,9 +26,9 @@ def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: 
     if np.any(ends > BOUNDARY_MASS_TOL):
         a = int(np.argmax(ends))
         warned.add("boundary")
-        warnings.warn(f"population {names[a]!r}: an end cell holds mass {ends[a]:.2e} "
+        warn(f"population {names[a]!r}: an end cell holds mass {ends[a]:.2e} "
                       f"(> {BOUNDARY_MASS_TOL:g}) at t={t:g}; the truncation of the interval is "
-                      f"visible: {advice}", TruncationWarning, stacklevel=5)
+                      f"visible: {advice}", TruncationWarning)
 
 
 def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set) -> None:
@@ -39,9 +39,9 @@ def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set)
     if np.any(cells < CELLS_PER_WIDTH):
         a = int(np.argmin(cells))
         warned.add("resolution")
-        warnings.warn(f"population {names[a]!r}: expected width σ/√(2γA) = {width[a]:.3e} spans only "
+        warn(f"population {names[a]!r}: expected width σ/√(2γA) = {width[a]:.3e} spans only "
                       f"{cells[a]:.2f} cells of width {h:.3e} (want >= {CELLS_PER_WIDTH:g}); refine the "
-                      "grid or use the desingularised frame", ResolutionWarning, stacklevel=5)
+                      "grid or use the desingularised frame", ResolutionWarning)
 
 
 def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, names: list[str]) -> None:

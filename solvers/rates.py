@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -151,8 +150,8 @@ def _enumerate_piecewise_linear(net: RateNetwork, tol: float) -> list[np.ndarray
         good = X[res <= tol * scale]
         found.extend(net.phi(good @ W.T + u))   # one Picard step polishes onto the exact fixed point
     if singular:
-        warnings.warn(f"equilibria: {singular} singular active set(s) (det(I − W_AA) = 0): a continuum of "
-                      "equilibria may exist there and is not listed", RuntimeWarning, stacklevel=3)
+        checks.warn(f"equilibria: {singular} singular active set(s) (det(I − W_AA) = 0): a continuum of "
+                      "equilibria may exist there and is not listed", RuntimeWarning)
     return _unique(found, 1e3 * tol * scale)
 
 
