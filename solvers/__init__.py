@@ -1,14 +1,15 @@
 """solvers: how densities evolve (finite volumes, implicit stepping, coupling), and rate networks."""
 from .desingularised import solve_desingularised
 from .diagnostics import ResolutionWarning, TruncationWarning
-from .physical import solve
+from .physical import BACKENDS, solve
 from .rates import (NashReport, RateTrajectory, best_responses, energies, equilibria, fixed_point_residual,
                     nash_check, simulate_rates, solve_lcp)
 from .solution import DesingularisedSolution, Solution
+from .stepping import METHODS
 from .stability import (GammaStar, LDSCertificate, MetzlerTest, gamma_star, is_lds, jacobian_spectrum,
                         lds_certificate, lds_value, metzler_majorant_test, principal_minor_2x2)
 
-__all__ = ["solve", "solve_desingularised", "Solution", "DesingularisedSolution", "ResolutionWarning",
+__all__ = ["solve", "solve_desingularised", "METHODS", "BACKENDS", "Solution", "DesingularisedSolution", "ResolutionWarning",
            "TruncationWarning",
            "simulate_rates", "RateTrajectory", "equilibria", "fixed_point_residual", "solve_lcp", "energies",
            "best_responses", "nash_check", "NashReport",

@@ -119,13 +119,16 @@ class PhysicalFrame:
                 "jacobian_updates": self.coupling.jacobian_updates}
 
 
+BACKENDS: tuple[str, ...] = ("native", "fipy")   # backend names accepted by solve()
+
+
 def _make_frame(backend: str, net: Network, grid: Grid, tol: float):
     if backend == "native":
         return PhysicalFrame(net, grid, tol)
     if backend == "fipy":
         from .fipy_backend import FipyFrame
         return FipyFrame(net, grid, tol)
-    raise ValueError(f"backend must be 'native' or 'fipy', got {backend!r}")
+    raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
 
 
 def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
