@@ -141,6 +141,23 @@ class FitzHughNagumo:
         """Mean of g(x, ·) over [lower, upper] at fixed x: c (x + a − b (lower + upper)/2) (exact, g is linear in w)."""
         return self.g(x, 0.5 * (_float(lower) + _float(upper)))
 
+    @property
+    def recovery_rate(self) -> float:
+        """r = c b: g(x, w) = c (x + a) − r w, so at frozen x the recovery relaxes at rate r."""
+        return self.c * self.b
+
+    def recovery_flow(self, x, w, h) -> np.ndarray:
+        """Exact solution of ẇ = g(x, w) at frozen x after a time h ≥ 0:
+
+        w + g(x, w) (1 − e^(−r h)) / r, r = c b, i.e. w* + (w − w*) e^(−r h) with w* = (x + a)/b,
+        and w + h g(x, w) when b = 0 (the r → 0 limit, taken without cancellation by expm1).
+        Broadcast over x, w and h.
+        """
+        r = self.recovery_rate
+        h = _float(h)
+        factor = h if r == 0 else -np.expm1(-r * h) / r
+        return _float(w) + self.g(x, w) * factor
+
     def recovery_target(self, x) -> np.ndarray:
         """w*(x) = (x + a)/b, where g(x, ·) vanishes (needs b > 0); ẇ = −c b (w − w*(x))."""
         if self.b == 0:

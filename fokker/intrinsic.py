@@ -1,4 +1,4 @@
-"""Intrinsic single-neuron dynamics f_α(x) (model.md §1).
+"""Intrinsic single-neuron dynamics f_α(x) of one-variable populations.
 
 Each class provides ``f(x)``, ``derivative`` and ``face_average(l, r)``, the
 mean of f over [l, r] = (F(r) - F(l)) / (r - l) with F' = f. The finite-volume

@@ -1,4 +1,4 @@
-"""Balance points (model.md §3): roots of the net current, all of them, with stability."""
+"""Balance points: roots of the net current, all of them, with stability; continua with electrical coupling."""
 import math
 
 import numpy as np

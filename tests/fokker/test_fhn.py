@@ -58,6 +58,23 @@ def test_face_average_is_the_exact_mean_of_the_cubic():
     np.testing.assert_allclose(FHN.recovery_face_average(-0.5, 0.25, 0.3), FHN.g(0.3, -0.125), rtol=1e-15)
 
 
+@pytest.mark.parametrize("b", [0.8, 0.0])
+def test_recovery_flow_is_the_exact_frozen_voltage_solution(b):
+    fhn = FitzHughNagumo(b=b, c=0.08)
+    x, w, h = np.array([-1.0, 0.3, 1.7]), np.array([0.5, -0.2, 1.0]), 2.5
+    ref = np.array([solve_ivp(lambda t, z: [fhn.g(xi, z[0])], (0.0, h), [wi], method="LSODA",
+                              rtol=1e-12, atol=1e-14).y[0, -1] for xi, wi in zip(x, w)])
+    np.testing.assert_allclose(fhn.recovery_flow(x, w, h), ref, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(fhn.recovery_flow(x, w, 0.0), w)
+    if b > 0:      # the closed form w* + (w − w*) e^(−c b h)
+        target = fhn.recovery_target(x)
+        np.testing.assert_allclose(fhn.recovery_flow(x, w, h), target + (w - target) * np.exp(-0.08 * b * h),
+                                   rtol=1e-14)
+    else:
+        with pytest.raises(ValueError, match="b > 0"):
+            fhn.recovery_target(x)
+
+
 def test_oscillatory_current_reference_limit_cycle():
     cycle = FHN.limit_cycle()
     assert abs(cycle.period - 39.4744) < 5e-5
@@ -93,6 +110,11 @@ def test_linear_rest_point_and_three_rest_points():
     assert rest.x == pytest.approx(-3.5, abs=1e-14) and rest.w == pytest.approx(-3.5, abs=1e-14)
     pts = FitzHughNagumo(a=0.0, b=2.0, current=0.0).rest_points()   # x³/3 − x/2 = 0: x = 0, ±√1.5
     np.testing.assert_allclose([p.x for p in pts], [-math.sqrt(1.5), 0.0, math.sqrt(1.5)], atol=1e-14)
+    assert [p.stable for p in pts] == [True, False, True]
+    with pytest.raises(ValueError, match="a line of fixed points"):
+        FitzHughNagumo(cubic=0.0, b=1.0, a=0.5, current=0.5).rest_points()
+    with pytest.raises(ValueError, match="no fixed point"):
+        FitzHughNagumo(cubic=0.0, b=1.0, a=0.5, current=0.0).rest_points()
 
 
 @pytest.mark.parametrize("kwargs,match", [
