@@ -232,7 +232,8 @@ class FitzHughNagumo:
         horizon = t_relax
         sol = solve_ivp(self._rhs, (0.0, horizon), z, events=crossing, **kw)
         times = sol.t_events[0]
-        if times.size < 4:
+        settled = any(r.stable and np.hypot(sol.y[0, -1] - r.x, sol.y[1, -1] - r.w) < 1e-6 for r in rests)
+        if times.size < 4 or settled:
             raise ValueError(f"{self!r}: no sustained oscillation from start {tuple(z0)} "
                              f"(the trajectory settles; rest points {[(r.x, r.w) for r in rests]})")
         periods = np.diff(times)

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from fokker import FitzHughNagumo, Population
@@ -75,6 +77,19 @@ def test_recovery_flow_is_the_exact_frozen_voltage_solution(b):
             fhn.recovery_target(x)
 
 
+finite = st.floats(-5.0, 5.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(finite, finite, finite, st.floats(0.0, 2.0), finite)
+def test_face_average_exact_for_any_interval_and_parameters(left, right, w, cubic, current):
+    fhn = FitzHughNagumo(cubic=cubic, current=current)
+    mid, node = 0.5 * (left + right), 0.5 * (right - left) / math.sqrt(3.0)
+    gauss = 0.5 * (fhn.f(mid - node, w) + fhn.f(mid + node, w))
+    scale = 1.0 + abs(w) + abs(current) + cubic * max(abs(left), abs(right)) ** 3
+    assert abs(fhn.face_average(left, right, w) - gauss) <= 1e-14 * scale
+
+
 def test_oscillatory_current_reference_limit_cycle():
     cycle = FHN.limit_cycle()
     assert abs(cycle.period - 39.4744) < 5e-5
@@ -103,6 +118,8 @@ def test_zero_current_reference_rest_point():
     np.testing.assert_allclose(end, (rest.x, rest.w), atol=1e-6)
     with pytest.raises(ValueError, match="stable"):
         fhn.limit_cycle()
+    with pytest.raises(ValueError, match="no sustained oscillation"):
+        fhn.limit_cycle(start=(1.0, 0.0))
 
 
 def test_linear_rest_point_and_three_rest_points():
