@@ -1,15 +1,31 @@
-"""Balance points: the γ → ∞ fixed points of model.md §3.
+"""Balance points: the γ → ∞ fixed points of the concentrated network.
 
-With concentrated populations (S̄_k = S_k(x̄_src(k)), or a_k(t) if external) the
-balance voltages solve the net-current equations
+With concentrated populations (S̄_k = S_k(x̄_src(k)), or a_k(t) if external; mean
+voltages x̄_β) the balance voltages solve the net-current equations
 
-    F_α(x̄) = Σ_k J_{αk} S̄_k(x̄) (E_k − x̄_α) = 0,   α = 1..P,
+    F_α(x̄) = Σ_k J_{αk} S̄_k(x̄) (E_k − x̄_α) + Σ_β G_{αβ} (x̄_β − x̄_α) = 0,   α = 1..P,
 
-i.e. x̄_α = Σ_k J_{αk} S̄_k E_k / Σ_k J_{αk} S̄_k. Each x̄_α is a convex combination
-of the reversal potentials reaching α, so every root lies in the box
-[min E, max E] over those channels. On the fast time τ = γ t the concentrated
-network follows dx/dτ = F(x), so a root is *stable* when every eigenvalue of
-the Jacobian ∂F/∂x has a negative real part (for P = 1: F decreases through it).
+i.e. x̄_α = (Σ_k J_{αk} S̄_k E_k + Σ_β G_{αβ} x̄_β) / (Σ_k J_{αk} S̄_k + Σ_β G_{αβ}): the
+chemical currents cancel each other and the electrical ones. The intrinsic dynamics
+is O(1) and does not enter at leading order, so two-variable (FitzHugh–Nagumo)
+populations have the balance voltages of their voltage equation. Each x̄_α is a
+convex combination of reversal potentials and neighbouring balance voltages, so
+every root lies in the box [min E, max E] (per population for chemical coupling,
+over the whole network with electrical coupling). On the fast time τ = γ t the
+concentrated network follows dx/dτ = F(x), so a root is *stable* when every
+eigenvalue of the Jacobian ∂F/∂x = (chemical gain) − diag(A) + G (A includes the row
+sums of G) has a negative real part (for P = 1: F decreases through it).
+
+Continua. A *neutral class* is a set of populations that no channel reaches and
+whose electrical coupling stays inside the set (a closed strongly connected class of
+the graph α → β for G_αβ > 0; a single population coupled only to itself counts).
+On it F vanishes for every common voltage c of the class, so the balance points
+form a continuum (e.g. electrical coupling alone: the whole diagonal
+x_1 = … = x_P), the Jacobian has one zero eigenvalue per class, and no equation
+pins the position along it. :func:`balance_points` then fixes each class's common
+voltage c_j to the mean of ``near`` over the class (default 0), solves for the
+other populations, and returns those points with ``isolated=False`` and
+``neutral``, an orthonormal basis of the tangent of the continuum there.
 
 P = 1: every sign change of F on a fine sample of the box is refined by Brent's
 method (and tangential double roots by minimising F²), so all roots in the
@@ -22,6 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
+from scipy.sparse.csgraph import connected_components
+
+from . import checks
 
 RESIDUAL_TOL = 1e-10
 
@@ -30,9 +49,14 @@ RESIDUAL_TOL = 1e-10
 class BalancePoint:
     """One balance point.
 
-    voltage: x̄ (P,); conductance: Ā = Σ_k J S̄_k (P,); activity: S̄ (K,);
-    stable: all eigenvalues of ∂F/∂x have negative real part;
-    eigenvalues: those eigenvalues (P,); residual: max_α |F_α(x̄)|.
+    voltage: x̄ (P,); conductance: Ā = Σ_k J S̄_k + Σ_β G_αβ (P,); activity: S̄ (K,);
+    eigenvalues: the eigenvalues of ∂F/∂x (P,); residual: max_α |F_α(x̄)|;
+    isolated: False when x̄ lies on a continuum of balance points (neutral classes);
+    neutral: (P, d) orthonormal basis of the continuum's tangent at x̄ (d = 0 when isolated);
+    stable: every eigenvalue has negative real part — for a point on a continuum, every
+    eigenvalue except the d zero ones of the neutral directions (the continuum attracts).
+    For a point on a continuum, ``voltage`` is the point of its branch whose common voltage
+    on each neutral class equals the mean of the ``near`` given to :func:`balance_points`.
     """
 
     voltage: np.ndarray
@@ -41,12 +65,20 @@ class BalancePoint:
     stable: bool
     eigenvalues: np.ndarray
     residual: float
+    isolated: bool = True
+    neutral: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.neutral is None:
+            object.__setattr__(self, "neutral", np.zeros((np.size(self.voltage), 0)))
 
 
 def net_current(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
-    """F_α(x) = B_α − A_α x_α with the activities of populations concentrated at x; shape (P,)."""
+    """F_α(x) = B_α − A_α x_α with populations concentrated at x (activities S_k(x_src), mean voltages x);
+    shape (P,)."""
+    x = np.asarray(x, dtype=float)
     m = net.activity_at_voltages(x, t)
-    return net.reversal_current(m) - net.conductance(m) * x
+    return net.reversal_current(m, x) - net.conductance(m) * x
 
 
 def _activity_gain(net, x: np.ndarray, t: float, around: np.ndarray) -> np.ndarray:
@@ -56,10 +88,12 @@ def _activity_gain(net, x: np.ndarray, t: float, around: np.ndarray) -> np.ndarr
 
 
 def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
-    """∂F_α/∂x_β = Σ_k J_{αk} (E_k − x_α) S_k'(x_β) [src(k) = β] − δ_{αβ} A_α; shape (P, P)."""
+    """∂F_α/∂x_β = Σ_k J_{αk} (E_k − x_α) S_k'(x_β) [src(k) = β] + G_αβ − δ_{αβ} A_α; shape (P, P)
+    (A_α includes Σ_β G_αβ)."""
     x = np.asarray(x, dtype=float)
     A = net.conductance(net.activity_at_voltages(x, t))
-    return _activity_gain(net, x, t, x) - np.diag(A)
+    jac = _activity_gain(net, x, t, x) - np.diag(A)
+    return jac + net.electrical if net.has_electrical else jac
 
 
 def fast_growth_rate(net, x: np.ndarray, t: float = 0.0) -> float:
@@ -70,31 +104,91 @@ def fast_growth_rate(net, x: np.ndarray, t: float = 0.0) -> float:
 
 
 def balance_map_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
-    """∂x*_α/∂x_β of the balance map x*(x) of concentrated populations; shape (P, P)."""
+    """∂x*_α/∂x_β of the balance map x*(x) = B(x)/A(x) of concentrated populations (mean voltages x);
+    shape (P, P)."""
     x = np.asarray(x, dtype=float)
     m = net.activity_at_voltages(x, t)
-    return _activity_gain(net, x, t, net.balance_voltage(m)) / net.conductance(m)[:, None]
+    gain = _activity_gain(net, x, t, net.balance_voltage(m, x))
+    if net.has_electrical:
+        gain = gain + net.electrical
+    return gain / net.conductance(m)[:, None]
+
+
+def _chemical_input(net, t: float) -> np.ndarray:
+    """(P, K) mask: channel k reaches population α at time t (J_αk > 0 and an activity that can be > 0)."""
+    m = net.external_activities(t)
+    m[~net.is_external] = 1.0                       # internal activities are > 0
+    return (net.weights > 0) & (m[None, :] > 0)
 
 
 def _bracket(net, t: float) -> tuple[np.ndarray, np.ndarray]:
-    m = net.external_activities(t)
-    m[~net.is_external] = 1.0                       # internal activities are > 0
-    reaching = (net.weights > 0) & (m[None, :] > 0)
-    empty = ~reaching.any(axis=1)
+    """Boxes [lo_α, hi_α] holding every root (before neutral classes are pinned)."""
+    reaching = _chemical_input(net, t)
+    empty = ~reaching.any(axis=1) & (net.electrical_row_sums == 0)
     if np.any(empty):
         names = [net.population_names[i] for i in np.flatnonzero(empty)]
         raise ValueError(f"populations {names} receive no synaptic input at t={t} (all weights or "
-                         "external activities are zero): their balance voltage is undefined")
+                         "external activities are zero, and no electrical coupling): their balance "
+                         "voltage is undefined")
     E = np.where(reaching, net.reversal[None, :], np.nan)
-    return np.nanmin(E, axis=1), np.nanmax(E, axis=1)
+    if net.has_electrical:                           # a convex combination across the whole network
+        E = np.broadcast_to(E.reshape(1, -1), (net.P, E.size))
+    if E.size == 0 or np.all(np.isnan(E)):
+        return np.full(net.P, np.inf), np.full(net.P, -np.inf)
+    with np.errstate(all="ignore"):
+        return np.nanmin(E, axis=1), np.nanmax(E, axis=1)
 
 
-def _point(net, x: np.ndarray, t: float) -> BalancePoint:
+def neutral_classes(net, t: float = 0.0) -> list[np.ndarray]:
+    """The neutral classes at time t: index arrays of populations on which F vanishes for every common voltage.
+
+    A class is a strongly connected component of the electrical graph (α → β when G_αβ > 0, α ≠ β)
+    that no channel reaches and from which no electrical weight leads out. Each one adds a
+    zero eigenvalue to ∂F/∂x and a dimension to the continuum of balance points. Empty for
+    networks without electrical coupling.
+    """
+    if not net.has_electrical:
+        return []
+    G = net.electrical
+    links = (G > 0) & ~np.eye(net.P, dtype=bool)
+    count, label = connected_components(links, directed=True, connection="strong")
+    pinned = _chemical_input(net, t).any(axis=1) | (net.electrical_row_sums == 0)
+    classes = []
+    for j in range(count):
+        inside = label == j
+        if not np.any(pinned[inside]) and not np.any(links[np.ix_(inside, ~inside)]):
+            classes.append(np.flatnonzero(inside))
+    return classes
+
+
+def _neutral_basis(jac: np.ndarray, classes: list[np.ndarray]) -> np.ndarray:
+    """Orthonormal basis (P, d) of the continuum's tangent: v_j = 1 on class j, 0 on the other classes,
+    and on the remaining populations R the solution of J_RR v_R = −J_{R, class j} 1."""
+    P = jac.shape[0]
+    basis = np.zeros((P, len(classes)))
+    fixed = np.zeros(P, dtype=bool)
+    for j, cls in enumerate(classes):
+        basis[cls, j] = 1.0
+        fixed[cls] = True
+    rest = np.flatnonzero(~fixed)
+    if rest.size:
+        rhs = -jac[np.ix_(rest, fixed.nonzero()[0])] @ basis[fixed]
+        basis[rest] = np.linalg.lstsq(jac[np.ix_(rest, rest)], rhs, rcond=None)[0]
+    q, _ = np.linalg.qr(basis)
+    signs = np.sign(q[np.argmax(np.abs(q), axis=0), np.arange(q.shape[1])])
+    return q * np.where(signs == 0, 1.0, signs)
+
+
+def _point(net, x: np.ndarray, t: float, classes: list[np.ndarray]) -> BalancePoint:
     m = net.activity_at_voltages(x, t)
-    eig = np.linalg.eigvals(net_current_jacobian(net, x, t))
+    jac = net_current_jacobian(net, x, t)
+    eig = np.linalg.eigvals(jac)
+    d = len(classes)
+    transverse = eig[np.argsort(np.abs(eig))[d:]]
     return BalancePoint(voltage=x, conductance=net.conductance(m), activity=m,
-                        stable=bool(np.all(eig.real < 0)), eigenvalues=eig,
-                        residual=float(np.max(np.abs(net_current(net, x, t)))))
+                        stable=bool(np.all(transverse.real < 0)), eigenvalues=eig,
+                        residual=float(np.max(np.abs(net_current(net, x, t)))),
+                        isolated=d == 0, neutral=_neutral_basis(jac, classes) if d else None)
 
 
 def _roots_scalar(net, t: float, lo: float, hi: float, samples: int = 4097) -> list[float]:
@@ -116,40 +210,72 @@ def _roots_scalar(net, t: float, lo: float, hi: float, samples: int = 4097) -> l
     return roots
 
 
-def _roots_system(net, t: float, lo: np.ndarray, hi: np.ndarray, max_starts: int = 512) -> list[np.ndarray]:
-    P = net.P
-    per_dim = max(2, int(np.floor(max_starts ** (1.0 / P))))
-    if per_dim**P <= max_starts:
-        axes = [np.linspace(lo[a], hi[a], per_dim) for a in range(P)]
-        starts = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, P)
+def _roots_system(net, t: float, lo: np.ndarray, hi: np.ndarray, free: np.ndarray, base: np.ndarray,
+                  max_starts: int = 512) -> list[np.ndarray]:
+    """Roots x with x[free] unknown and the other entries fixed at ``base``; starts on a lattice of the box."""
+    P, n = net.P, free.size
+    lo_f, hi_f = lo[free], hi[free]
+    per_dim = max(2, int(np.floor(max_starts ** (1.0 / n))))
+    if per_dim**n <= max_starts:
+        axes = [np.linspace(lo_f[a], hi_f[a], per_dim) for a in range(n)]
+        starts = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, n)
     else:                                             # large P: a fixed quasi-random design
-        starts = lo + (hi - lo) * np.random.default_rng(0).random((max_starts, P))
-    def gap(x):                                   # x*(x) − x: bounded and O(1)-scaled in the box
-        return net.balance_voltage(net.activity_at_voltages(x, t)) - x
+        starts = lo_f + (hi_f - lo_f) * np.random.default_rng(0).random((max_starts, n))
 
-    def gap_jac(x):
-        return balance_map_jacobian(net, x, t) - np.eye(P)
+    def full(z):
+        x = base.copy()
+        x[free] = z
+        return x
+
+    def gap(z):                                   # x*(x) − x: bounded and O(1)-scaled in the box
+        x = full(z)
+        return (net.balance_voltage(net.activity_at_voltages(x, t), x) - x)[free]
+
+    def gap_jac(z):
+        return (balance_map_jacobian(net, full(z), t) - np.eye(P))[np.ix_(free, free)]
 
     slack = 1e-9 * (1.0 + np.abs(hi - lo))
     roots = []
     for x0 in starts:
         sol = optimize.root(gap, x0, jac=gap_jac, method="hybr", options={"xtol": 1e-14})
-        x = sol.x
+        x = full(sol.x)
         if (np.all(np.isfinite(x)) and np.all(x >= lo - slack) and np.all(x <= hi + slack)
                 and np.max(np.abs(net_current(net, x, t))) <= RESIDUAL_TOL):
             roots.append(x)
     return roots
 
 
-def balance_points(net, t: float = 0.0) -> list[BalancePoint]:
-    """All balance points of ``net`` at time t, sorted by voltage (lexicographically for P > 1)."""
+def balance_points(net, t: float = 0.0, near: np.ndarray | None = None) -> list[BalancePoint]:
+    """All balance points of ``net`` at time t, sorted by voltage (lexicographically for P > 1).
+
+    Without neutral classes (every network without electrical coupling, and mixed networks
+    whose every population is pinned by some channel) the points are isolated and all roots
+    in the box are returned. With neutral classes (see :func:`neutral_classes`) the balance
+    set is a continuum: each class's common voltage is set to the mean of ``near`` (P,)
+    over the class (default ``near`` = 0), the remaining populations are solved for, and
+    one point per branch found is returned with ``isolated=False`` and its ``neutral`` basis.
+    """
     lo, hi = _bracket(net, t)
-    if net.P == 1:
+    classes = neutral_classes(net, t)
+    base = np.zeros(net.P)
+    free = np.ones(net.P, dtype=bool)
+    if classes:
+        ref = np.zeros(net.P) if near is None else checks.finite_array("near", near, shape=(net.P,))
+        for cls in classes:
+            base[cls] = float(np.mean(ref[cls]))
+            free[cls] = False
+        c_lo, c_hi = float(base[~free].min()), float(base[~free].max())
+        lo, hi = np.minimum(lo, c_lo), np.maximum(hi, c_hi)
+        lo[~free], hi[~free] = base[~free], base[~free]
+    free_index = np.flatnonzero(free)
+    if free_index.size == 0:
+        candidates = [base]
+    elif net.P == 1:
         candidates = [np.array([r]) for r in _roots_scalar(net, t, lo[0], hi[0])]
     else:
-        candidates = _roots_system(net, t, lo, hi)
+        candidates = _roots_system(net, t, lo, hi, free_index, base)
     unique: list[np.ndarray] = []
     for x in sorted(candidates, key=lambda v: tuple(v)):
         if not any(np.max(np.abs(x - u)) < 1e-8 * (1.0 + np.max(np.abs(u))) for u in unique):
             unique.append(np.asarray(x, dtype=float))
-    return [_point(net, x, t) for x in unique]
+    return [_point(net, x, t, classes) for x in unique]

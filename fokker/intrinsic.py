@@ -1,11 +1,14 @@
-"""Intrinsic single-neuron dynamics f_α(x) (model.md §1).
+"""Intrinsic single-neuron dynamics f_α(x) of one-variable populations.
 
 Each class provides ``f(x)``, ``derivative`` and ``face_average(l, r)``, the
 mean of f over [l, r] = (F(r) - F(l)) / (r - l) with F' = f. The finite-volume
 solvers use that exact face average, which makes the discrete Gibbs state
 exp(2 U / σ²) exact at the cell centres. A user callable is wrapped by
 :class:`Intrinsic`, which uses a user antiderivative when given and the
-midpoint value f((l + r) / 2) (second order) otherwise.
+midpoint value f((l + r) / 2) (second order) otherwise. An object that already
+has ``__call__`` and ``face_average`` (a user's own intrinsic class, or the
+two-variable :class:`fokker.fhn.FitzHughNagumo`) is used as it is, keeping its
+own face average and derivative.
 """
 from __future__ import annotations
 
@@ -98,9 +101,18 @@ class Intrinsic:
         return f"Intrinsic({getattr(self._f, '__name__', repr(self._f))})"
 
 
-def as_intrinsic(f) -> Leak | Cubic | Intrinsic:
-    """Accept a building block or wrap a plain callable."""
-    if isinstance(f, (Leak, Cubic, Intrinsic)):
+def as_intrinsic(f) -> object:
+    """Accept a building block (anything callable with a ``face_average``) as it is; wrap a plain callable."""
+    if isinstance(f, (Leak, Cubic, Intrinsic)) or (callable(f) and callable(getattr(f, "face_average", None))):
         return f
     return Intrinsic(f)
+
+
+def variables_of(intrinsic: object) -> int:
+    """Number of state variables of an intrinsic: its ``variables`` attribute (1 or 2), 1 when absent."""
+    n = getattr(intrinsic, "variables", 1)
+    if isinstance(n, bool) or n not in (1, 2):
+        raise ValueError(f"intrinsic {intrinsic!r} has variables = {n!r}; allowed: 1 (voltage) "
+                         "or 2 (voltage and recovery)")
+    return int(n)
 

@@ -1,18 +1,23 @@
-"""Populations, synaptic channels and the network (model.md §1).
+"""Populations, synaptic channels and the network.
 
 For neuron i of population α
 
-    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) ] dt + σ_α dW_i,
-    m_k(t) = ⟨S_k(X_j)⟩_{j ∈ src(k)}   (or a prescribed a_k(t) for an external channel).
+    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) + γ Σ_β G_{αβ} (x̄_β(t) − X_i) ] dt + σ_α dB_i,
+    m_k(t) = ⟨S_k(X_j)⟩_{j ∈ src(k)}   (or a prescribed a_k(t) for an external channel),
+    x̄_β(t) = ⟨X_j⟩_{j ∈ β}             (the mean voltage of population β),
 
+with chemical weights J (P×K) and electrical (gap-junction) weights G (P×P, zero by
+default). A two-variable population (e.g. FitzHugh–Nagumo) has f_α(X_i, W_i) and a
+recovery equation dW_i = g_α(X_i, W_i) dt + σ_w,α dB'_i; coupling acts on the voltage.
 Derived quantities (vectorised over populations):
 
-    A_α = Σ_k J_{αk} m_k            total conductance      (:meth:`Network.conductance`)
-    B_α = Σ_k J_{αk} m_k E_k        reversal current       (:meth:`Network.reversal_current`)
-    x*_α = B_α / A_α                balance voltage        (:meth:`Network.balance_voltage`)
+    A_α = Σ_k J_{αk} m_k + Σ_β G_{αβ}              total conductance   (:meth:`Network.conductance`)
+    B_α = Σ_k J_{αk} m_k E_k + Σ_β G_{αβ} x̄_β      reversal current    (:meth:`Network.reversal_current`)
+    x*_α = B_α / A_α                              balance voltage     (:meth:`Network.balance_voltage`)
 
 so the drift is v_α(x) = f_α(x) + γ (B_α − A_α x); written this way it never
-divides by A_α, which may vanish when no input reaches a population.
+divides by A_α, which may vanish when no input reaches a population. Without
+electrical coupling the G terms are absent and the mean voltages are not needed.
 """
 from __future__ import annotations
 
@@ -23,27 +28,49 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import checks
-from .intrinsic import Leak, as_intrinsic
+from .intrinsic import Leak, as_intrinsic, variables_of
 
 
 @dataclass(frozen=True)
 class Population:
-    """A population: its name, intrinsic dynamics f (a building block or a callable) and noise σ > 0."""
+    """A population: its name, intrinsic dynamics (a building block or a callable), voltage noise σ > 0
+    and recovery noise σ_w ≥ 0.
+
+    ``sigma_w`` > 0 is allowed only for a two-variable intrinsic (``intrinsic.variables == 2``,
+    e.g. :class:`fokker.FitzHughNagumo`); a one-variable population has no recovery variable.
+    """
 
     name: str
     intrinsic: object = field(default_factory=Leak)
     sigma: float = 1.0
+    sigma_w: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"Population.name must be a non-empty string, got {self.name!r}")
         object.__setattr__(self, "intrinsic", as_intrinsic(self.intrinsic))
+        variables_of(self.intrinsic)
         checks.positive(f"sigma of population {self.name!r}", self.sigma)
+        checks.real(f"sigma_w of population {self.name!r}", self.sigma_w, low=0.0)
+        if self.sigma_w > 0 and self.variables == 1:
+            raise ValueError(f"sigma_w of population {self.name!r} must be 0 for the one-variable intrinsic "
+                             f"{self.intrinsic!r} (recovery noise needs a two-variable intrinsic such as "
+                             f"FitzHughNagumo), got {self.sigma_w}")
+
+    @property
+    def variables(self) -> int:
+        """1 (voltage only) or 2 (voltage and recovery variable)."""
+        return variables_of(self.intrinsic)
 
     @property
     def diffusion(self) -> float:
         """D = σ² / 2."""
         return 0.5 * self.sigma**2
+
+    @property
+    def diffusion_w(self) -> float:
+        """D_w = σ_w² / 2 (recovery variable)."""
+        return 0.5 * self.sigma_w**2
 
 
 @dataclass(frozen=True)
@@ -100,33 +127,58 @@ def _derivative(activation: Callable, x):
 
 
 class Network:
-    """P populations, K channels, weights J (P×K, ≥ 0) and coupling scale γ ≥ 0 (``math.inf`` allowed)."""
+    """P populations, K channels, weights J (P×K, ≥ 0), coupling scale γ ≥ 0 (``math.inf`` allowed) and
+    electrical weights G (P×P, ≥ 0; ``None`` means no gap junctions).
+
+    A network needs some coupling: at least one channel, or electrical weights with a positive
+    entry. Without channels (``channels=[]``, ``weights=[[]]``, ``[]`` or any (P, 0) array) every
+    population must receive electrical input (a positive entry in its row of G). With channels,
+    each population's input is checked where it is needed (balance points), as before.
+    All populations must have the same number of variables (1, or 2 for FitzHugh–Nagumo).
+    """
 
     def __init__(self, populations: Sequence[Population], channels: Sequence[Channel],
-                 weights, gamma: float = 1.0) -> None:
+                 weights, gamma: float = 1.0, electrical=None) -> None:
         self.populations = tuple(populations)
         self.channels = tuple(channels)
         for kind, items, cls in (("populations", self.populations, Population),
                                  ("channels", self.channels, Channel)):
-            if not items:
-                raise ValueError(f"a network needs at least one of {kind}")
+            if not items and kind == "populations":
+                raise ValueError("a network needs at least one of populations")
             for item in items:
                 if not isinstance(item, cls):
                     raise TypeError(f"{kind} must contain {cls.__name__} objects, got {type(item).__name__}")
             names = [item.name for item in items]
             if len(set(names)) != len(names):
                 raise ValueError(f"{kind} names must be unique, got {names}")
+        counts = {p.name: p.variables for p in self.populations}
+        if len(set(counts.values())) > 1:
+            raise ValueError(f"populations must all have the same number of variables, got {counts}")
         self.gamma = checks.real("gamma", gamma, low=0.0, allow_inf=True)
         P, K = len(self.populations), len(self.channels)
         try:
             shaped = np.asarray(weights, dtype=float)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"weights must be a P×K array of numbers: {exc}") from None
+        if K == 0 and shaped.size == 0:
+            shaped = shaped.reshape(P, 0)
         if shaped.shape != (P, K):
             raise ValueError(f"weights must have shape (P, K) = ({P}, {K}) "
                              f"(one row per population, one column per channel), got {shaped.shape}")
         self.weights = checks.finite_array("weights", shaped, nonnegative=True)
         self.weights.setflags(write=False)
+        self._electrical = self._check_electrical(electrical, P)
+        self.has_electrical = bool(np.any(self._electrical > 0))
+        self._electrical_row_sums = self._electrical.sum(axis=1)
+        self._electrical_row_sums.setflags(write=False)
+        if K == 0:
+            if not self.has_electrical:
+                raise ValueError("a network needs at least one of channels, or electrical coupling "
+                                 "(electrical weights with a positive entry)")
+            silent = [p.name for p, row in zip(self.populations, self._electrical_row_sums) if row == 0]
+            if silent:
+                raise ValueError(f"populations {silent} receive no input: with no channels every row of "
+                                 "electrical needs a positive entry")
         names = self.population_names
         for ch in self.channels:
             if ch.source is not None and ch.source not in names:
@@ -138,9 +190,26 @@ class Network:
         self.is_external = self.source_index < 0
         self.source_matrix = np.zeros((self.K, self.P))           # [src(k) = β], rows of external k are 0
         self.source_matrix[np.flatnonzero(~self.is_external), self.source_index[~self.is_external]] = 1.0
-        lo, hi = float(self.reversal.min()), float(self.reversal.max())
-        span = max(hi - lo, 1.0)
-        self.activation_table(np.linspace(lo - 2.0 * span, hi + 2.0 * span, 257))
+        if K > 0:
+            lo, hi = float(self.reversal.min()), float(self.reversal.max())
+            span = max(hi - lo, 1.0)
+            self.activation_table(np.linspace(lo - 2.0 * span, hi + 2.0 * span, 257))
+
+    @staticmethod
+    def _check_electrical(electrical, P: int) -> np.ndarray:
+        if electrical is None:
+            G = np.zeros((P, P))
+        else:
+            try:
+                G = np.asarray(electrical, dtype=float)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"electrical must be a P×P array of numbers (gap-junction weights): {exc}") from None
+            if G.shape != (P, P):
+                raise ValueError(f"electrical must have shape (P, P) = ({P}, {P}) (row α: the weights "
+                                 f"G_αβ of the populations β that α is coupled to), got {G.shape}")
+            G = checks.finite_array("electrical", G, nonnegative=True).copy()
+        G.setflags(write=False)
+        return G
 
     # -- structure -------------------------------------------------------------------
     @property
@@ -168,9 +237,38 @@ class Network:
         """D_α = σ_α² / 2, shape (P,)."""
         return 0.5 * self.sigma**2
 
+    @property
+    def sigma_w(self) -> np.ndarray:
+        """Recovery noise σ_w,α, shape (P,) (zeros for one-variable populations)."""
+        return np.array([p.sigma_w for p in self.populations])
+
+    @property
+    def diffusion_w(self) -> np.ndarray:
+        """D_w,α = σ_w,α² / 2, shape (P,)."""
+        return 0.5 * self.sigma_w**2
+
+    @property
+    def variables(self) -> int:
+        """Number of state variables per neuron, common to all populations: 1 (x) or 2 (x, w)."""
+        return self.populations[0].variables
+
+    @property
+    def electrical(self) -> np.ndarray:
+        """Gap-junction weights G (P, P), read-only; zeros when the network has none.
+
+        G is also the dependence ∂B/∂x̄ of the reversal current on the mean voltages.
+        """
+        return self._electrical
+
+    @property
+    def electrical_row_sums(self) -> np.ndarray:
+        """Σ_β G_αβ, shape (P,), read-only: the electrical part of the conductance A_α."""
+        return self._electrical_row_sums
+
     def with_gamma(self, gamma: float) -> "Network":
-        """A copy with another coupling scale γ."""
-        return Network(self.populations, self.channels, self.weights, gamma)
+        """A copy with another coupling scale γ (same populations, channels, weights and electrical weights)."""
+        return Network(self.populations, self.channels, self.weights, gamma,
+                       electrical=self._electrical if self.has_electrical else None)
 
     # -- activities --------------------------------------------------------------------
     def activation_table(self, x: np.ndarray) -> np.ndarray:
@@ -229,33 +327,70 @@ class Network:
 
     # -- coupling -----------------------------------------------------------------------
     def conductance(self, m: np.ndarray) -> np.ndarray:
-        """A_α = Σ_k J_{αk} m_k, shape (P,) (or (..., P) for m of shape (..., K))."""
-        return np.asarray(m) @ self.weights.T
+        """A_α = Σ_k J_{αk} m_k + Σ_β G_{αβ}, shape (P,) (or (..., P) for m of shape (..., K))."""
+        A = np.asarray(m) @ self.weights.T
+        if self.has_electrical:
+            A = A + self._electrical_row_sums
+        return A
 
-    def reversal_current(self, m: np.ndarray) -> np.ndarray:
-        """B_α = Σ_k J_{αk} m_k E_k, shape (P,)."""
-        return (np.asarray(m) * self.reversal) @ self.weights.T
+    def electrical_current(self, means: np.ndarray) -> np.ndarray:
+        """Σ_β G_{αβ} x̄_β for mean voltages ``means`` of shape (P,) or (..., P); same shape."""
+        means = np.asarray(means, dtype=float)
+        if means.shape[-1:] != (self.P,):
+            raise ValueError(f"means must have shape (P,) or (..., P) with P = {self.P} "
+                             f"(one mean voltage per population), got {means.shape}")
+        return means @ self._electrical.T
 
-    def balance_voltage(self, m: np.ndarray) -> np.ndarray:
+    def reversal_current(self, m: np.ndarray, means: np.ndarray | None = None) -> np.ndarray:
+        """B_α = Σ_k J_{αk} m_k E_k + Σ_β G_{αβ} x̄_β, shape (P,) (or (..., P)).
+
+        ``means``: the mean voltages x̄ (P,) or (..., P); required when the network has electrical
+        coupling (ValueError otherwise), ignored when it has none.
+        """
+        B = (np.asarray(m) * self.reversal) @ self.weights.T
+        if self.has_electrical:
+            if means is None:
+                raise ValueError("this network has electrical coupling: pass the mean voltages "
+                                 f"means (shape (P,) or (..., P), P = {self.P})")
+            B = B + self.electrical_current(means)
+        return B
+
+    def coupling(self, m: np.ndarray, means: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(A, B) of :meth:`conductance` and :meth:`reversal_current` in one call."""
+        return self.conductance(m), self.reversal_current(m, means)
+
+    def balance_voltage(self, m: np.ndarray, means: np.ndarray | None = None) -> np.ndarray:
         """x*_α = B_α / A_α; NaN where A_α = 0 (no input: x* is undefined and unused)."""
-        A = self.conductance(m)
-        B = self.reversal_current(m)
+        A, B = self.coupling(m, means)
         return np.divide(B, A, out=np.full_like(A, np.nan, dtype=float), where=A > 0)
 
-    def drift(self, alpha: int, x: np.ndarray, m: np.ndarray) -> np.ndarray:
-        """v_α(x) = f_α(x) + γ (B_α − A_α x) for finite γ."""
+    def drift(self, alpha: int, x: np.ndarray, m: np.ndarray, means: np.ndarray | None = None,
+              w: np.ndarray | None = None) -> np.ndarray:
+        """v_α(x) = f_α(x) + γ (B_α − A_α x) for finite γ; f_α(x, w) for a two-variable population.
+
+        ``means``: mean voltages (P,), needed with electrical coupling; ``w``: the recovery
+        variable (broadcast against x), needed for a two-variable population.
+        """
         if math.isinf(self.gamma):
             raise ValueError("the drift is infinite for gamma = inf; use the desingularised frame")
-        A = self.conductance(m)[alpha]
-        B = self.reversal_current(m)[alpha]
-        return self.populations[alpha].intrinsic(x) + self.gamma * (B - A * np.asarray(x, dtype=float))
+        A, B = self.coupling(m, means)
+        pop = self.populations[alpha]
+        if pop.variables == 2:
+            if w is None:
+                raise ValueError(f"population {pop.name!r} has two variables: pass the recovery variable w")
+            f = pop.intrinsic(x, w)
+        else:
+            f = pop.intrinsic(x)
+        return f + self.gamma * (B[alpha] - A[alpha] * np.asarray(x, dtype=float))
 
     # -- balance manifold -------------------------------------------------------------------
-    def balance(self, t: float = 0.0):
-        """Every balance point at time t (model.md §3); see :func:`fokker.balance.balance_points`."""
+    def balance(self, t: float = 0.0, near: np.ndarray | None = None):
+        """Every balance point at time t; see :func:`fokker.balance.balance_points` (``near``: where to
+        represent a continuum of balance points)."""
         from .balance import balance_points
-        return balance_points(self, t)
+        return balance_points(self, t, near=near)
 
     def __repr__(self) -> str:
+        extra = f", electrical={self._electrical.tolist()}" if self.has_electrical else ""
         return (f"Network(populations={self.population_names}, channels={self.channel_names}, "
-                f"gamma={self.gamma:g})")
+                f"gamma={self.gamma:g}{extra})")

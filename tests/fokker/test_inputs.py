@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from fokker import Channel, Grid, Leak, Network, Population, Sigmoid, presets
+from fokker import Channel, FitzHughNagumo, Grid, Leak, Network, Population, Sigmoid, presets
 from solvers import solve
 
 
@@ -112,3 +112,80 @@ def test_gamma_inf_refused_in_physical_frame(problem):
     net, grid, p0 = problem
     with pytest.raises(ValueError, match="inf"):
         solve(net.with_gamma(math.inf), grid, p0, t_span=(0.0, 1.0), dt=0.1)
+
+
+# -- two-variable neurons and electrical coupling --------------------------------------------------
+@pytest.mark.parametrize("sigma_w", [-0.1, math.nan, math.inf])
+def test_sigma_w_must_be_nonnegative_and_finite(sigma_w):
+    with pytest.raises(ValueError, match="sigma_w of population 'E'"):
+        Population("E", FitzHughNagumo(), 0.3, sigma_w=sigma_w)
+
+
+def test_sigma_w_needs_a_two_variable_intrinsic():
+    with pytest.raises(ValueError, match="sigma_w of population 'E' must be 0"):
+        Population("E", Leak(), 0.3, sigma_w=0.1)
+    assert Population("E", Leak(), 0.3).variables == 1 and Population("E", Leak(), 0.3).sigma_w == 0.0
+
+
+@pytest.mark.parametrize("G,error,match", [
+    ([[-1.0]], ValueError, "electrical must be >= 0"), ([[1.0, 0.0]], ValueError, r"electrical must have shape \(P, P\) = \(1, 1\)"),
+    ([1.0], ValueError, "electrical must have shape"), ([[math.nan]], ValueError, "electrical must be finite"),
+    ([["a"]], TypeError, "electrical must be a P×P array")])
+def test_bad_electrical_weights(G, error, match):
+    with pytest.raises(error, match=match):
+        Network([Population("E", Leak(), 0.5)], [], [[]], 1.0, electrical=G)
+
+
+def test_bad_electrical_weights_with_channels():
+    with pytest.raises(ValueError, match=r"electrical must have shape \(P, P\) = \(1, 1\)"):
+        Network(make().populations, make().channels, [[1.0, 1.5]], 1.0, electrical=np.eye(2))
+
+
+def test_a_network_needs_channels_or_electrical_coupling():
+    pops = [Population("E", Leak(), 0.5), Population("I", Leak(), 0.5)]
+    with pytest.raises(ValueError, match="at least one of channels, or electrical coupling"):
+        Network(pops, [], [[], []], 1.0)
+    with pytest.raises(ValueError, match=r"populations \['I'\] receive no input"):
+        Network(pops, [], [[], []], 1.0, electrical=[[0.0, 1.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="weights must have shape"):
+        Network(pops, [], [[1.0], [1.0]], 1.0, electrical=np.ones((2, 2)))
+
+
+def test_populations_must_have_the_same_number_of_variables():
+    pops = [Population("E", Leak(), 0.5), Population("I", FitzHughNagumo(), 0.5)]
+    with pytest.raises(ValueError, match="same number of variables"):
+        Network(pops, [], [[], []], 1.0, electrical=np.ones((2, 2)))
+
+
+class MinusCube:
+    """A user's own intrinsic f(x) = −x³ with its exact face average (and no derivative)."""
+
+    def __call__(self, x):
+        return -np.asarray(x, dtype=float) ** 3
+
+    def face_average(self, left, right):
+        l, r = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+        return -(l**3 + l * l * r + l * r * r + r**3) / 4.0
+
+
+class MinusCubeWithDerivative(MinusCube):
+    def derivative(self, x):
+        return -3.0 * np.asarray(x, dtype=float) ** 2
+
+
+def test_a_user_intrinsic_class_is_used_as_it_is():
+    f = MinusCube()
+    pop = Population("E", intrinsic=f, sigma=0.5)
+    assert pop.intrinsic is f and pop.variables == 1
+    assert pop.intrinsic.face_average(0.0, 1.0) == -0.25          # the exact mean of −x³ on [0, 1]
+    g = MinusCubeWithDerivative()
+    assert Population("E", intrinsic=g, sigma=0.5).intrinsic.derivative(2.0) == -12.0
+    plain = Population("E", intrinsic=lambda x: -x**3, sigma=0.5)           # wrapped: midpoint rule
+    assert plain.intrinsic.face_average(0.0, 1.0) == -0.125
+
+
+def test_an_intrinsic_with_an_unknown_number_of_variables():
+    class Three(MinusCube):
+        variables = 3
+    with pytest.raises(ValueError, match="allowed: 1"):
+        Population("E", intrinsic=Three(), sigma=0.5)
