@@ -99,7 +99,8 @@ def _quadrant_probability(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarra
 
     Φ₂(h, k; ρ) = ½ Φ(h) + ½ Φ(k) − T(h, a_h) − T(k, a_k) − β, a_h = (k − ρh)/(h √(1−ρ²)),
     a_k = (h − ρk)/(k √(1−ρ²)), β = ½ if h k < 0 or (h k = 0 and h + k < 0), else 0; at h = 0
-    (k = 0) T(h, a_h) is its limit ¼ sign(k − ρh) (and symmetrically). Absolute accuracy ~1e-16.
+    (k = 0) T(h, a_h) is its limit ¼ sign(k − ρh) (and symmetrically), and Φ₂(0, 0; ρ) =
+    ¼ + arcsin(ρ)/(2π). Absolute accuracy ~1e-16.
     """
     root = np.sqrt(1.0 - rho * rho)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,6 +111,7 @@ def _quadrant_probability(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarra
     hk = h * k
     beta = np.where((hk < 0.0) | ((hk == 0.0) & (h + k < 0.0)), 0.5, 0.0)
     out = 0.5 * ndtr(h) + 0.5 * ndtr(k) - t_h - t_k - beta
+    out = np.where((h == 0.0) & (k == 0.0), 0.25 + np.arcsin(rho) / (2.0 * np.pi), out)
     return np.clip(out, 0.0, 1.0)
 
 
