@@ -14,7 +14,8 @@ noise adds the variance 2 D_w τ, τ = (1 − θ²) / (2 c b) = h φ(2 c b h). :
 discretises exactly that composition on a uniform cell-centred w-grid (cell averages p_j):
 
 1. :func:`affine_remap` — the exact characteristics applied to a limited piecewise-linear
-   reconstruction, integrated over the destination cells, then an exact first-moment correction;
+   reconstruction, integrated over the destination cells, then an exact first-moment correction
+   (a numba kernel, one pass per row);
 2. :func:`neumann_heat` — the exact semigroup exp(τ D_w Δ_h) of the three-point zero-flux
    Laplacian (diagonalised by the type-II discrete cosine transform).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 from scipy import fft
 
 from fokker import checks
@@ -58,55 +60,105 @@ def phi1(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _limited_jumps(p: np.ndarray) -> np.ndarray:
-    """Jumps s_j = (slope × h) of the limited linear reconstruction p_j + s_j (u − ½), u ∈ [0, 1].
+@njit(cache=True, error_model="numpy")
+def _limited_jumps(q: np.ndarray, s: np.ndarray) -> None:
+    """Jumps s_j (slope × width) of the limited linear reconstruction q_j + s_j (u − ½), u ∈ [0, 1].
 
     Interior cells: monotonised-central limiter s = minmod(2Δ₋, 2Δ₊, (Δ₋ + Δ₊)/2), which keeps the
     reconstruction between the neighbouring averages (so ≥ 0). End cells: the one-sided
-    difference, limited to |s| ≤ 2 p_j so both edge values stay ≥ 0.
+    difference, limited to |s| ≤ 2 q_j so both edge values stay ≥ 0.
     """
-    d = np.diff(p, axis=-1)
-    left, right = d[:, :-1], d[:, 1:]
-    magnitude = np.minimum(np.minimum(2.0 * np.abs(left), 2.0 * np.abs(right)), 0.5 * np.abs(left + right))
-    s = np.empty_like(p)
-    s[:, 1:-1] = np.where(left * right > 0.0, np.sign(left) * magnitude, 0.0)
-    s[:, 0] = np.clip(d[:, 0], -2.0 * p[:, 0], 2.0 * p[:, 0])
-    s[:, -1] = np.clip(d[:, -1], -2.0 * p[:, -1], 2.0 * p[:, -1])
-    return s
+    n = q.size
+    for j in range(1, n - 1):
+        left, right = q[j] - q[j - 1], q[j + 1] - q[j]
+        if left * right > 0.0:
+            s[j] = np.copysign(min(2.0 * abs(left), 2.0 * abs(right), 0.5 * abs(left + right)), left)
+        else:
+            s[j] = 0.0
+    s[0] = min(max(q[1] - q[0], -2.0 * q[0]), 2.0 * q[0])
+    s[n - 1] = min(max(q[n - 1] - q[n - 2], -2.0 * q[n - 1]), 2.0 * q[n - 1])
 
 
-def _match_first_moment(p: np.ndarray, deficit: np.ndarray) -> np.ndarray:
-    """Raise Σ_k (k + ½) p_k by ``deficit`` (per row) with moves between neighbouring cells, in place.
+@njit(cache=True, error_model="numpy")
+def _match_first_moment(o: np.ndarray, deficit: float) -> float:
+    """Raise Σ_k (k + ½) o_k by ``deficit`` with moves between neighbouring cells, in place.
 
-    A fraction ε of every cell's content moves one cell downstream (upwards for deficit > 0); the
+    A fraction ε of every cell's content moves one cell downstream (upwards for deficit > 0): the
     first moment changes by ε × (the mass that has a downstream neighbour), the mass not at all,
-    and p stays ≥ 0 for ε ≤ 1. If ε would exceed 1 the move saturates and repeats (at most
-    nw passes); what no move can reach (beyond the end-cell centre) is returned as the remaining
-    deficit.
+    and o stays ≥ 0 for ε ≤ 1. If ε would exceed 1 the move saturates and repeats (at most n
+    passes); what no move can reach (beyond the end-cell centre) is returned.
     """
-    n = p.shape[1]
-    remaining = deficit.copy()
-    active = np.flatnonzero(remaining != 0.0)
+    n = o.size
     for _ in range(n):
-        if active.size == 0:
+        if deficit == 0.0:
             break
-        q = p[active]
-        r = remaining[active]
-        up = r > 0.0
-        movable = q.sum(axis=1) - np.where(up, q[:, -1], q[:, 0])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eps = np.where(movable > 0.0, np.abs(r) / movable, 0.0)
+        movable = o.sum() - (o[n - 1] if deficit > 0.0 else o[0])
+        if not movable > 0.0:
+            break
+        eps = abs(deficit) / movable
         saturated = eps > 1.0
-        eps = np.minimum(eps, 1.0)
-        flow = np.where(up[:, None], eps[:, None] * q[:, :-1], -eps[:, None] * q[:, 1:])   # across face k+½
-        q[:, :-1] -= flow
-        q[:, 1:] += flow
-        np.maximum(q, 0.0, out=q)                 # round-off of (1 − ε) q at ε = 1
-        p[active] = q
-        remaining[active] = np.where(saturated, r - np.where(up, movable, -movable),
-                                     np.where(movable > 0.0, 0.0, r))
-        active = active[saturated]
-    return remaining
+        eps = min(eps, 1.0)
+        if deficit > 0.0:
+            for k in range(n - 2, -1, -1):          # each cell sends before it receives
+                flow = eps * o[k]
+                o[k] -= flow
+                o[k + 1] += flow
+        else:
+            for k in range(1, n):
+                flow = eps * o[k]
+                o[k] -= flow
+                o[k - 1] += flow
+        if not saturated:
+            return 0.0
+        deficit -= movable if deficit > 0.0 else -movable
+    return deficit
+
+
+@njit(cache=True, error_model="numpy")
+def _remap_rows(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: float,
+                width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel of :func:`affine_remap`: (new averages, clipped mass, unreached moment in cell units)."""
+    rows, n = p.shape
+    out = np.zeros((rows, n))
+    clipped = np.zeros(rows)
+    remaining = np.zeros(rows)
+    s = np.empty(n)
+    for r in range(rows):
+        q, o, th = p[r], out[r], theta[r]
+        _limited_jumps(q, s)
+        offset = (shift[r] - (1.0 - th) * lower) / width
+        target = 0.0
+        for j in range(n):
+            pos = th * j + offset                            # image of cell j: [pos, pos + θ], cell units
+            k = np.floor(min(max(pos, -2.0), n + 1.0))
+            if pos + th <= k + 1.0:
+                xi = 1.0
+            elif th > 0.0:
+                xi = min(max((k + 1.0 - pos) / th, 0.0), 1.0)
+            else:
+                xi = 0.0
+            low = min(max(xi * (q[j] + 0.5 * s[j] * (xi - 1.0)), 0.0), q[j])   # ∫_0^ξ (q + s (u − ½)) du
+            high = q[j] - low
+            target += q[j] * (pos + 0.5 * th)               # the image of the centre carries the mass
+            m1_low = xi * xi * (0.5 * q[j] + s[j] * (xi / 3.0 - 0.25))      # ∫_0^ξ u (q + s (u − ½)) du
+            m1_high = 0.5 * q[j] + s[j] / 12.0 - m1_low
+            ki = int(k)
+            if ki < 0 or ki > n - 1:                         # carried through a wall: kept, counted at the
+                end = 0.5 if ki < 0 else n - 0.5             # centre of the end cell
+                target -= (pos - end) * low + th * m1_low
+                clipped[r] += low
+            if ki + 1 < 0 or ki + 1 > n - 1:
+                end = 0.5 if ki + 1 < 0 else n - 0.5
+                target -= (pos - end) * high + th * m1_high
+                clipped[r] += high
+            o[min(max(ki, 0), n - 1)] += low
+            o[min(max(ki + 1, 0), n - 1)] += high
+        achieved = 0.0
+        for k in range(n):
+            achieved += (k + 0.5) * o[k]
+        remaining[r] = _match_first_moment(o, target - achieved)
+        clipped[r] *= width
+    return out, clipped, remaining
 
 
 def affine_remap(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: float,
@@ -116,9 +168,10 @@ def affine_remap(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: flo
     p: (R, n) cell averages ≥ 0 on the cells [lower + j·width, lower + (j+1)·width]; theta, shift: (R,).
     Each source cell's limited linear reconstruction is mapped exactly (its image has width θ·width,
     so it meets at most two destination cells) and integrated over the destination cells; then
-    :func:`_match_first_moment` moves mass between neighbouring cells so that the discrete first
-    moment takes its exact new value Σ_j w_j p_j ↦ θ Σ_j w_j p_j + s Σ_j p_j (the images of the
-    centres), where mass carried beyond an end is counted at the centre of the end cell that keeps it.
+    mass moves between neighbouring cells (a fraction ε of each cell one cell downstream) so that
+    the discrete first moment takes its exact new value Σ_j w_j p_j ↦ θ Σ_j w_j p_j + s Σ_j p_j
+    (the images of the centres), where mass carried beyond an end is counted at the centre of the
+    end cell that keeps it. One numba pass per row.
 
     Properties (for any p ≥ 0): every row's mass is kept to round-off; the result is ≥ 0; the first
     moment is exact to round-off unless its exact value lies beyond the first or last cell centre.
@@ -128,34 +181,9 @@ def affine_remap(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: flo
     Returns (new averages (R, n), clipped mass per row (R,), moment defect per row (R,)), masses and
     moments in units of Σ p · width and Σ w p · width.
     """
-    rows, n = p.shape
-    theta = theta[:, None]
-    s = _limited_jumps(p)
-    # image of cell j: [pos_j, pos_j + θ] in cell units (cell k is [k, k+1])
-    pos = theta * np.arange(n) + ((shift - (1.0 - theta[:, 0]) * lower) / width)[:, None]
-    k = np.floor(np.clip(pos, -2.0, n + 1.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xi = np.where(pos + theta <= k + 1.0, 1.0, np.clip((k + 1.0 - pos) / theta, 0.0, 1.0))
-    lower_part = np.clip(xi * (p + 0.5 * s * (xi - 1.0)), 0.0, p)          # ∫_0^ξ (p + s (u − ½)) du
-    upper_part = p - lower_part
-    k = k.astype(np.int64)
-    clip_low, clip_high = (k < 0) | (k > n - 1), (k + 1 < 0) | (k + 1 > n - 1)
-    # first moments of the two parts about the end-cell centre that keeps them, in cell units
-    m1_lower = xi * xi * (0.5 * p + s * (xi / 3.0 - 0.25))                  # ∫_0^ξ u (p + s (u − ½)) du
-    m1_upper = (0.5 * p + s / 12.0) - m1_lower
-    end_low = np.where(k < 0, 0.5, n - 0.5)
-    end_high = np.where(k + 1 < 0, 0.5, n - 0.5)
-    excess = (np.where(clip_low, (pos - end_low) * lower_part + theta * m1_lower, 0.0)
-              + np.where(clip_high, (pos - end_high) * upper_part + theta * m1_upper, 0.0)).sum(axis=1)
-    clipped = (np.where(clip_low, lower_part, 0.0) + np.where(clip_high, upper_part, 0.0)).sum(axis=1) * width
-    target = (p * (pos + 0.5 * theta)).sum(axis=1) - excess
-
-    flat = np.arange(rows)[:, None] * n
-    out = np.bincount((flat + np.clip(k, 0, n - 1)).ravel(), lower_part.ravel(), minlength=rows * n)
-    out += np.bincount((flat + np.clip(k + 1, 0, n - 1)).ravel(), upper_part.ravel(), minlength=rows * n)
-    out = out.reshape(rows, n)
-    centres = np.arange(n) + 0.5
-    remaining = _match_first_moment(out, target - out @ centres)
+    p = np.ascontiguousarray(p, dtype=float)
+    out, clipped, remaining = _remap_rows(p, np.ascontiguousarray(theta, dtype=float),
+                                          np.ascontiguousarray(shift, dtype=float), float(lower), float(width))
     return out, clipped, -remaining * width * width
 
 
