@@ -20,8 +20,11 @@ discretises exactly that composition on a uniform cell-centred w-grid (cell aver
    Laplacian (diagonalised by the type-II discrete cosine transform).
 
 There is no time-discretisation error: for frozen x the step is exact in time on the whole line,
-for any h (the only errors are O(h_w²) in space, and the truncation at the walls). It is
-therefore a valid sub-step of any splitting (second order for Strang's), with no stability limit.
+for any h (the only errors are O(h_w²) in space). It is therefore a valid sub-step of any
+splitting (second order for Strang's), with no stability limit. The walls are the exception when
+D_w > 0 and the density there is not negligible: transport and reflection are then split, an
+O(h) error near the walls (the stationary state is the truncated Gaussian only as h → 0). Choose
+[w_lower, w_upper] to hold the density, as the zero-flux truncation itself requires.
 """
 from __future__ import annotations
 

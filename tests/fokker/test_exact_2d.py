@@ -93,7 +93,8 @@ def cell_probability(mean, cov, x0, x1, w0, w1) -> float:
         centre = mean[1] + rho * sw * u
         return np.exp(-0.5 * u * u) / (np.sqrt(2 * np.pi) * sx) * (ndtr((w1 - centre) / s_cond)
                                                                    - ndtr((w0 - centre) / s_cond))
-    return quad(integrand, x0, x1, epsabs=1e-18, epsrel=1e-13, limit=200, points=[mean[0]] if x0 < mean[0] < x1 else None)[0]
+    peak = [mean[0]] if x0 < mean[0] < x1 else None
+    return quad(integrand, x0, x1, epsabs=1e-18, epsrel=1e-13, limit=200, points=peak)[0]
 
 
 @pytest.mark.parametrize("mean, cov", [

@@ -143,6 +143,20 @@ def test_stiff_ou_step_lands_on_the_stationary_law():
     assert errors[1] < 1e-3 and errors[0] / errors[1] > 3.5, errors
 
 
+@pytest.mark.parametrize("h, tol", [(0.05, 3e-4), (0.5, 1.6e-3)])
+def test_long_run_reaches_the_truncated_stationary_law(h, tol):
+    """Walls at −3 and +4.5 stationary stds (wall density 1.3e-2): after t = 40 the density is the
+    discrete truncated Gaussian N(w*, D/(c b)) up to the wall-splitting error, which is O(h)."""
+    std = np.sqrt(0.05 / (C * B))
+    lower, upper = -3.0 * std, 4.5 * std
+    grid = Grid(lower, upper, 400)
+    p = grid.gaussian(0.0, 0.2)[None, :]
+    for _ in range(int(round(40 / h))):
+        p = recovery_step(p, np.array([-A]), lower, upper, A, B, C, h, diffusion_w=0.05).density
+    gibbs = np.exp(-0.5 * (grid.centers / std) ** 2)
+    assert grid.integrate(np.abs(p[0] - gibbs / grid.integrate(gibbs))) < tol
+
+
 def test_mean_beyond_last_centre_is_reported():
     grid = Grid(0.0, 1.0, 10)
     p = grid.gaussian(0.5, 0.2)[None, :]
