@@ -26,10 +26,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from public_api import attribute_docstring
 
-RESULTS = {  # file in benchmarks/results -> command that writes it
-    "accuracy.md": "make bench (or python benchmarks/accuracy.py --quick)",
-    "particles.md": "make bench (or python benchmarks/bench_particles.py --quick)",
-    "solvers.md": "make bench",
+RESULTS = {  # file in benchmarks/results -> (title of its placeholder, command that writes it)
+    "accuracy.md": ("Accuracy of the Fokker–Planck solvers", "python benchmarks/accuracy.py"),
+    "particles.md": ("Particle throughput", "python benchmarks/bench_particles.py"),
+    "solvers.md": ("Solvers: native against FiPy", "make bench"),
 }
 SECTION_HEADERS = re.compile(r"^\s*(Parameters|Other Parameters|Attributes|Keyword Arguments|Fields)\s*$")
 FIELD = re.compile(r"^(?P<indent>\s*)(?P<name>\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_][\w]*)*)\s?:\s+(?P<text>\S.*)$")
@@ -184,13 +184,13 @@ def copy_results(app) -> None:
     source = docs.parent / "benchmarks" / "results"
     target = docs / "_generated"
     target.mkdir(exist_ok=True)
-    for name, command in RESULTS.items():
+    for name, (title, command) in RESULTS.items():
         path = source / name
         if path.is_file():
             text = shift_headings(path.read_text(encoding="utf-8"), first_level=3)
         else:
-            text = (f"```{{note}}\nThis table has not been generated yet: run `{command}` "
-                    f"to write `benchmarks/results/{name}`, then `make docs`.\n```\n")
+            text = (f"### {title}\n\n```{{note}}\nThis table has not been generated yet: run `{command}` "
+                    f"to write `benchmarks/results/{name}`, then `make docs` again.\n```\n")
         out = target / name
         if not out.is_file() or out.read_text(encoding="utf-8") != text:
             out.write_text(text, encoding="utf-8")
