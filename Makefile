@@ -32,9 +32,10 @@ $(DOCS_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $(DOCS_STAMP)
 
-# Warnings are errors; every tutorial in docs/tutorials is executed (a broken one fails the build).
+# Warnings are errors (-W), a fresh environment each time (-E; tutorials are re-run only when
+# changed); every tutorial in docs/tutorials is executed (a broken one fails the build).
 docs: $(DOCS_STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
+	OMP_NUM_THREADS=1 $(BIN)/python -m sphinx -b html -E -W --keep-going -q docs docs/_build/html
 	@echo "open docs/_build/html/index.html"
 
 clean:

@@ -9,6 +9,8 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))           # the packages of this checkout
 sys.path.insert(0, str(DOCS / "_ext"))
+# worker processes started by the tutorials (Dask) import the same packages as this build
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -41,6 +43,7 @@ myst_heading_anchors = 3
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
+autodoc_typehints_description_target = "documented"
 autosummary_generate = False
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
@@ -65,4 +68,3 @@ sphinx_gallery_conf = {
 html_theme = "furo"
 html_title = "fokker-balance"
 html_static_path: list[str] = []
-mathjax3_config = {"tex": {"macros": {"d": r"\mathrm{d}"}}}

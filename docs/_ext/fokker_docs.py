@@ -24,7 +24,7 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-from public_api import attribute_docstring
+from public_api import attribute_docstring, public_names
 
 RESULTS = {  # file in benchmarks/results -> (title of its placeholder, command that writes it)
     "accuracy.md": ("Accuracy of the Fokker–Planck solvers", "python benchmarks/accuracy.py"),
@@ -156,7 +156,7 @@ class ApiAll(SphinxDirective):
         if not hasattr(module, "__all__"):
             raise self.error(f"{package} has no __all__")
         names = list(module.__all__)
-        rst += [".. autosummary::", ""] + [f"   {package}.{n}" for n in names] + [""]
+        rst += summary_table(package, module)
         for name in names:
             obj = getattr(module, name)
             target = f"{package}.{name}"
@@ -164,7 +164,7 @@ class ApiAll(SphinxDirective):
                 rst += [f".. rubric:: Module ``{obj.__name__}``", "", f".. automodule:: {obj.__name__}",
                         "   :members:", ""]
             elif inspect.isclass(obj):
-                rst += [f".. autoclass:: {target}", "   :members:", "   :show-inheritance:", ""]
+                rst += [f".. autoclass:: {target}", "   :members:", ""]
             elif callable(obj):
                 rst += [f".. autofunction:: {target}", ""]
             else:
@@ -176,6 +176,25 @@ class ApiAll(SphinxDirective):
         node = nodes.container()
         self.state.nested_parse(content, self.content_offset, node)
         return node.children
+
+
+def first_sentence(doc: str | None) -> str:
+    """The docstring's first line, as escaped reStructuredText (empty without a docstring)."""
+    if not doc:
+        return ""
+    lines = doc.strip().splitlines()[:1]
+    plain_text_to_rst(None, "", "", None, {}, lines)
+    return lines[0].strip()
+
+
+def summary_table(package: str, module) -> list[str]:
+    """A two-column list-table: each name of ``__all__`` (linked) and its first docstring line."""
+    by_name = {p.qualname: p for p in public_names(package)}
+    rst = [".. list-table::", "   :class: api-summary", "   :widths: 35 65", ""]
+    for name in module.__all__:
+        entry = by_name[f"{package}.{name}"]
+        rst += [f"   * - :py:obj:`{package}.{name}`", f"     - {first_sentence(entry.docstring)}"]
+    return rst + [""]
 
 
 def copy_results(app) -> None:
