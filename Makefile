@@ -35,7 +35,7 @@ $(DOCS_STAMP): $(STAMP) pyproject.toml
 # Warnings are errors (-W), a fresh environment each time (-E; tutorials are re-run only when
 # changed); every tutorial in docs/tutorials is executed (a broken one fails the build).
 docs: $(DOCS_STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m sphinx -b html -E -W --keep-going -q docs docs/_build/html
+	OMP_NUM_THREADS=1 $(BIN)/python -m sphinx -b html -E -W --keep-going -q -d docs/_build/doctrees docs docs/_build/html
 	@echo "open docs/_build/html/index.html"
 
 clean:
