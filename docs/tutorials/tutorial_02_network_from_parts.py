@@ -28,8 +28,7 @@ for pt in points:
 # The balance points are the zeros of the net current
 # :math:`F(x) = \sum_k J_k S_k(x) (E_k - x)`; a zero is stable where :math:`F` decreases.
 x = np.linspace(-1.0, 1.0, 801)
-exc, inh = net.channels
-F = 1.0 * exc.activation(x) * (1.0 - x) + 0.2 * inh.activation(x) * (-1.0 - x)
+F = sum(J * channel.activation(x) * (channel.reversal - x) for J, channel in zip(net.weights[0], net.channels))
 
 # %%
 # From two initial densities on either side of the unstable point, the network reaches
