@@ -60,6 +60,7 @@ class Grid:
         return self.integrate(p * (self.centers - mu[..., None]) ** 2) / self.integrate(p)
 
     def std(self, p: np.ndarray) -> np.ndarray:
+        """Standard deviation along the last axis (square root of :meth:`variance`)."""
         return np.sqrt(self.variance(p))
 
     def cdf(self, p: np.ndarray) -> np.ndarray:
@@ -154,9 +155,11 @@ class Grid2D:
         return self.w.variance(self.marginal_w(p))
 
     def std_x(self, p) -> np.ndarray:
+        """Standard deviation in x, shape (...)."""
         return np.sqrt(self.variance_x(p))
 
     def std_w(self, p) -> np.ndarray:
+        """Standard deviation in w, shape (...)."""
         return np.sqrt(self.variance_w(p))
 
     def covariance(self, p) -> np.ndarray:

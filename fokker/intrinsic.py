@@ -35,9 +35,11 @@ class Leak:
         return -self.rate * (np.asarray(x, dtype=float) - self.rest)
 
     def derivative(self, x):
+        """f'(x) = −rate."""
         return np.full_like(np.asarray(x, dtype=float), -self.rate)
 
     def face_average(self, left, right):
+        """Mean of f over [left, right]: f at the midpoint, exact since f is linear."""
         return self(0.5 * (np.asarray(left) + np.asarray(right)))
 
     def potential(self, x):
@@ -59,6 +61,7 @@ class Cubic:
         return x - x**3 / 3.0 + self.current
 
     def derivative(self, x):
+        """f'(x) = 1 − x²."""
         return 1.0 - np.asarray(x, dtype=float) ** 2
 
     def potential(self, x):
@@ -92,6 +95,7 @@ class Intrinsic:
         return (self(x + step) - self(x - step)) / (2.0 * step)
 
     def face_average(self, left, right):
+        """Mean of f over [left, right]: (F(right) − F(left)) / (right − left) with the user's antiderivative F, else f at the midpoint (second order)."""
         left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
         if self._F is None:
             return self(0.5 * (left + right))

@@ -110,6 +110,7 @@ class Channel:
 
     @property
     def is_external(self) -> bool:
+        """True for a channel with a prescribed activity a_k(t) (no source population)."""
         return self.source is None
 
     def external_activity(self, t: float) -> float:
@@ -214,22 +215,27 @@ class Network:
     # -- structure -------------------------------------------------------------------
     @property
     def P(self) -> int:
+        """Number of populations."""
         return len(self.populations)
 
     @property
     def K(self) -> int:
+        """Number of channels (internal and external)."""
         return len(self.channels)
 
     @property
     def population_names(self) -> list[str]:
+        """Population names, in order."""
         return [p.name for p in self.populations]
 
     @property
     def channel_names(self) -> list[str]:
+        """Channel names, in order."""
         return [c.name for c in self.channels]
 
     @property
     def sigma(self) -> np.ndarray:
+        """Voltage noise σ_α of each population, shape (P,)."""
         return np.array([p.sigma for p in self.populations])
 
     @property
