@@ -17,6 +17,7 @@ import argparse
 import importlib
 import sys
 import traceback
+from collections.abc import Callable
 
 COMMANDS: dict[str, str] = {
     "demo": "validation.cli.commands.demo",
@@ -50,23 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run ``fokker-balance`` with ``argv`` (default: the process arguments); the exit code."""
-    args = build_parser().parse_args(argv)
+def run_command(command: str, run: Callable[[], object], *, show_traceback: bool = False) -> int:
+    """Call ``run()`` and turn its outcome into an exit code (the error policy of the module docstring)."""
     try:
-        return int(args._run(args) or 0)
+        return int(run() or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except USER_ERRORS as exc:
-        if args.traceback:
+        if show_traceback:
             traceback.print_exc()
-        print(f"fokker-balance {args.command}: error: {exc}", file=sys.stderr)
+        print(f"fokker-balance {command}: error: {exc}", file=sys.stderr)
         return 2
     except Exception:
         traceback.print_exc()
-        print(f"fokker-balance {args.command}: internal error (a bug; the traceback is above)", file=sys.stderr)
+        print(f"fokker-balance {command}: internal error (a bug; the traceback is above)", file=sys.stderr)
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``fokker-balance`` with ``argv`` (default: the process arguments); the exit code."""
+    args = build_parser().parse_args(argv)
+    return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
 
 
 if __name__ == "__main__":

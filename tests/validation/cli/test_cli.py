@@ -127,3 +127,43 @@ def test_config_error_is_one_line_and_exit_2(command, tmp_path, capsys):
 def test_missing_results_folder_is_an_error(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "nothing")]) == 2
     assert "not a study folder" in capsys.readouterr().err
+
+
+def test_traceback_flag_shows_the_traceback_of_a_user_error(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[network]\ngamma = -3\n")
+    assert cli.main(["--traceback", "balance", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ConfigError" in err
+    assert err.strip().splitlines()[-1] == f"fokker-balance balance: error: {bad}: network.gamma: must be a number >= 0 (finite), got -3.0"
+
+
+def _raise(exc: BaseException):
+    def run():
+        raise exc
+    return run
+
+
+@pytest.mark.parametrize("exc", [ValueError("gamma must be > 0"), FileNotFoundError(2, "No such file", "x.toml"),
+                                 PermissionError(13, "Permission denied", "out/")])
+def test_user_errors_are_one_line_exit_2(exc, capsys):
+    assert cli.run_command("solve", _raise(exc)) == 2
+    err = capsys.readouterr().err
+    assert err == f"fokker-balance solve: error: {exc}\n"
+
+
+@pytest.mark.parametrize("exc", [TypeError("f() takes 2 positional arguments"), AttributeError("no attribute 'p'"),
+                                 KeyError("gamma")])
+def test_programming_errors_print_the_traceback_exit_1(exc, capsys):
+    assert cli.run_command("solve", _raise(exc)) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and type(exc).__name__ in err and "internal error" in err
+
+
+def test_a_config_type_error_is_a_user_error(tmp_path, capsys):
+    """A wrong type in a file is a ConfigError (a ValueError) naming the key path, not a TypeError."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grid]\nnx = 'many'\n")
+    assert cli.main(["balance", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (f"fokker-balance balance: error: {bad}: grid.nx: must be an integer "
+                                               ">= 3, got string 'many'")

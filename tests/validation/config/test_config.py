@@ -154,3 +154,41 @@ def test_missing_file_is_a_config_error(tmp_path):
 def test_writer_refuses_unknown_types():
     with pytest.raises(TypeError):
         cfgmod.to_toml({"a": {"b": object()}})
+
+
+@pytest.mark.parametrize("preset", sorted(presets.PRESETS))
+def test_preset_overrides_are_the_preset_keywords(preset):
+    """The allowed override keys are read from the preset function's signature (and, for a preset
+    forwarding **kwargs, from the presets it calls): an unknown key lists exactly those."""
+    import inspect
+    from validation.config.network import preset_keywords
+    func = presets.PRESETS[preset]
+    own = [p.name for p in list(inspect.signature(func).parameters.values())[1:] if p.kind is p.KEYWORD_ONLY]
+    keys = list(preset_keywords(preset))
+    assert keys[:len(own)] == own
+    with pytest.raises(ConfigError) as err:
+        loads(f"[network]\npreset = '{preset}'\n[network.overrides]\nnot_a_keyword = 1\n")
+    assert err.value.path == "network.overrides.not_a_keyword"
+    assert err.value.message == f"unknown key; allowed keys here: {sorted(keys)}"
+
+
+def test_forwarded_preset_keywords():
+    from validation.config.network import preset_keywords
+    assert set(preset_keywords("ei_bistable")) == set(preset_keywords("ei_single"))
+    assert set(preset_keywords("driven")) == {"drive", "drive_weights"} | set(preset_keywords("ei_pair"))
+    net = loads("[network]\npreset = 'ei_bistable'\n[network.overrides]\nsigma = 0.3\nreversal_inh = -2.0\n").network()
+    assert net.sigma[0] == 0.3 and net.channels[1].reversal == -2.0
+
+
+def test_solver_choices_come_from_solvers():
+    import solvers
+    for method in solvers.METHODS:
+        assert loads(f"[solver]\nmethod = '{method}'\n")["solver"]["method"] == method
+    for backend in solvers.BACKENDS:
+        assert loads(f"[solver]\nbackend = '{backend}'\n")["solver"]["backend"] == backend
+    with pytest.raises(ConfigError) as err:
+        loads("[solver]\nmethod = 'rk4'\n")
+    assert err.value.message == f"must be one of {list(solvers.METHODS)}, got 'rk4'"
+    with pytest.raises(ConfigError) as err:
+        loads("[solver]\nbackend = 'cuda'\n")
+    assert err.value.message == f"must be one of {list(solvers.BACKENDS)}, got 'cuda'"

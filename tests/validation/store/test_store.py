@@ -216,3 +216,21 @@ def test_pde_study_stores_densities_over_gamma(tmp_path):
     net, grid = config.network(4.0), config.grid()
     direct = solve(net, grid, config.initial_density(grid, 1), **config.solver_options())
     np.testing.assert_array_equal(ds["density"].sel(gamma=4.0).values, direct.p)
+
+
+def test_a_folder_written_before_the_package_restructuring_is_resumed(tmp_path):
+    """data/resume_study/ was written by the code before validation/ was split into subpackages:
+    the current code finds every point done (same task keys and identity) and recomputes nothing."""
+    fixture = Path(__file__).parents[1] / "data"
+    import shutil
+    folder = tmp_path / "resume_study"
+    shutil.copytree(fixture / "resume_study", folder)
+    before = {p.name: p.read_bytes() for p in (folder / "tasks").glob("*.nc")}
+    old = read_netcdf(fixture / "resume_study" / "resume_study.nc")
+    config = load(fixture / "resume_study.toml")
+    assert json.loads((folder / "study.json").read_text())["identity"] == config.identity()
+    result = sweep.run_study(config, tmp_path, progress=False)
+    assert (result.computed, result.skipped) == (0, 2)
+    assert {p.name: p.read_bytes() for p in (folder / "tasks").glob("*.nc")} == before
+    assert_same_numbers(result.dataset, old)
+    assert (folder / "config.toml").read_text() == (fixture / "resume_study" / "config.toml").read_text()
