@@ -19,7 +19,7 @@ import numpy as np
 from fokker import Cubic, Leak, Network, Sigmoid, presets
 from fokker.network import Channel, Population
 
-from .reader import (REQUIRED, ConfigError, Table, kind_of, read_list, read_number, read_per_population,
+from .reader import (ConfigError, Table, kind_of, read_list, read_number, read_per_population,
                      read_spec)
 
 INTRINSIC_KINDS = {"leak": {"rate": {"default": 1.0, "low": 0.0}, "rest": {"default": 0.0}},

@@ -48,7 +48,7 @@ class Stepper:
     """
 
     def __init__(self, net: Network, plan: Plan, X: np.ndarray, ss: np.random.SeedSequence,
-                 threads: int, precision: str = "double", noise: str | None = None) -> None:
+                 threads: int, precision: str = "double") -> None:
         self.net, self.plan, self.X = net, plan, X
         P, n = X.shape
         self.blocks = [(a, lo, min(lo + BLOCK, n)) for a in range(P) for lo in range(0, n, BLOCK)]
@@ -64,7 +64,7 @@ class Stepper:
         self.coef: tuple | None = None
         self._saved: list | None = None
         self._draw = True
-        self.use_noise(noise)
+        self.use_noise(None)
 
     def use_noise(self, noise: str | None) -> None:
         """How implicit steps reuse ξ: one of ``NOISE_MODES``, or None (explicit steps only)."""
