@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from fokker import Grid
-from validation.output import Section, markdown_table, write_report
 from validation.studies import theorem
 from validation.studies.theorem import fits as theorem_fits
 from validation.studies.theorem import tasks as theorem_tasks
@@ -32,16 +31,6 @@ def test_abs_moment_is_exact():
     q[0, 3] = 1.0                                             # uniform on [0, 1]
     assert theorem_tasks.abs_moment(grid, q, np.array([0.0]))[0] == pytest.approx(0.5)
     assert theorem_tasks.abs_moment(grid, q, np.array([0.25]))[0] == pytest.approx((0.25 ** 2 + 0.75 ** 2) / 2)
-
-
-def test_markdown_report(tmp_path):
-    table = markdown_table([{"a": 1.0, "b": "x"}, {"a": float("nan"), "b": "y"}])
-    assert table.splitlines()[0] == "| a | b |" and "–" in table
-    assert "\\|y\\|" in markdown_table([{"q": "|y|"}])
-    (tmp_path / "f.png").write_bytes(b"")
-    path = write_report(tmp_path / "report.md", "T", [Section("S", "text", [tmp_path / "f.png"], [table])])
-    text = path.read_text()
-    assert "![f](f.png)" in text and "## S" in text
 
 
 @pytest.fixture(scope="module")
