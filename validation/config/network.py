@@ -4,7 +4,7 @@ A preset's overrides are the keyword arguments of its function in :data:`fokker.
 read from its signature (:func:`preset_keywords`); a preset that forwards ``**kwargs`` to
 other presets also accepts theirs. How a keyword's value is read follows from its default
 and the number of populations P of the preset: model objects by name (``intrinsic`` — one
-spec, or P; ``exc``, ``inh`` and any other activation — a sigmoid spec; ``drive`` — an
+spec, or P; ``exc`` and ``inh`` — a sigmoid spec; ``drive`` — an
 activity), ``sigma`` a number > 0 (or P of them), every other number or array of numbers
 of the default's shape (entries >= 0 for ``*weights``). Keywords of no such kind cannot be
 set from a file.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 
@@ -125,9 +126,10 @@ def _override(key: str, default: object, P: int) -> tuple[Reader, Callable] | No
     return _numbers(shape, **({"low": 0.0} if key.endswith("weights") else {}))
 
 
+@cache
 def overrides_schema(preset: str) -> dict[str, tuple[Reader, Callable]]:
     """Per configurable keyword of the preset: (reader, builder), in signature order."""
-    P = presets.PRESETS[preset]().P
+    P = presets.PRESETS[preset](1.0).P
     schema = {key: _override(key, p.default, P) for key, p in preset_keywords(preset).items()}
     return {key: entry for key, entry in schema.items() if entry is not None}
 

@@ -1,9 +1,8 @@
 """Rate study (d): γ*(N) of random Dale networks under 1/N and 1/√N weights, and the LDS search benchmark."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import time
+from pathlib import Path
 
 import numpy as np
 

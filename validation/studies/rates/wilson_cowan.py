@@ -17,6 +17,7 @@ CLASSES = ("LDS certified", "stable, not LDS", "multistable", "no stable equilib
 
 
 def wilson_cowan_point(w_EE: float, w_IE: float, w_EI: float, w_II: float, u_E: float, u_I: float) -> dict:
+    """One point of the plane: LDS margin of I − W, equilibria and their stability, and its class (``CLASSES``)."""
     net = wilson_cowan(w_EE=w_EE, w_EI=w_EI, w_IE=w_IE, w_II=w_II, u_E=u_E, u_I=u_I)
     A = np.eye(2) - net.W
     cert = lds_certificate(A, tol=1e-9)
