@@ -90,6 +90,21 @@ def test_no_import_cycle_between_subpackages():
     assert find_cycle(packages) is None, packages
 
 
+LAYERS = ("atomic", "metrics", "particles", "config", "store", "sweep", "output", "studies", "cli", "__main__")
+"""The subpackages (and top-level modules) of validation, lowest first: each imports only lower ones."""
+
+
+def test_subpackages_import_only_lower_layers():
+    assert {name.split(".")[1] for name in MODULES if name != "validation"} == set(LAYERS)
+    for name, targets in GRAPH.items():
+        if name == "validation":
+            continue
+        layer = LAYERS.index(name.split(".")[1])
+        for target in targets:
+            if target != "validation":
+                assert LAYERS.index(target.split(".")[1]) <= layer, (name, target)
+
+
 def test_each_study_configuration_is_at_the_bottom_of_its_package():
     for study in ("p1", "theorem", "rates"):
         package = f"validation.studies.{study}"
