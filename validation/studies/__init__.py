@@ -1,1 +1,2 @@
-"""Studies: one module per study, each a list of independent tasks (dicts) and a reducer."""
+"""Studies, one package each (:mod:`.p1`, :mod:`.theorem`, :mod:`.rates`): a configuration
+dataclass at the bottom, then tasks (independent dicts), reduction, outputs and a driver."""

@@ -1,1 +1,0 @@
-"""Subcommands of the ``fokker-balance`` CLI, one module each."""

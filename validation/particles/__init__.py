@@ -1,0 +1,12 @@
+"""The finite-n particle network, stepped with the exact Ornstein–Uhlenbeck update.
+
+- :mod:`.simulate`: :func:`simulate_particles` (the public entry point, its validation and
+  the time loop) and :class:`ParticleRun`;
+- :mod:`.plan`: which activations are evaluated on which population;
+- :mod:`.stepper`: particle blocks, their random streams and the sweeps over them;
+- :mod:`.implicit`: the implicit (end-of-step) coupling.
+"""
+from .simulate import AUTO_IMPLICIT, ParticleRun, sample_density, simulate_particles
+from .stepper import BLOCK, NOISE_MODES
+
+__all__ = ["simulate_particles", "ParticleRun", "sample_density", "AUTO_IMPLICIT", "BLOCK", "NOISE_MODES"]

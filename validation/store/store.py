@@ -1,0 +1,197 @@
+"""Persistent, resumable results of a study: one xarray Dataset per study on disk.
+
+Layout of a study folder (``<output>/<study name>/``)::
+
+    study.json          identity of the configuration, package versions, creation time
+    config.toml         the canonical configuration (``validation.config``)
+    tasks/<key>.nc      one NetCDF file (engine h5netcdf) per finished study point
+    <study name>.nc     the merged Dataset, written by :meth:`StudyStore.finalize`
+
+A study point is a dict of coordinate values, e.g. ``{"gamma": 10.0, "n": 1000, "seed": 3}``;
+its file name is a digest of those values. Every file is written to a temporary name
+in the same folder and moved into place with ``os.replace``, so a crash or Ctrl-C never
+leaves a half-written result: a point is either finished (its file exists) or not.
+Rerunning skips finished points. The store records the configuration's *identity*
+(:meth:`validation.config.Config.identity`: everything except the sweep values); a
+different identity is refused unless ``force=True``, which discards the old results.
+Reading merges the per-point files on the point coordinates (missing points are NaN).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+
+import xarray as xr
+
+from ..atomic import atomic_write, atomic_write_text
+from ..config import Config, dump, load
+
+ENGINE = "h5netcdf"
+VERSIONED = ("fokker-balance", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "dask", "distributed", "tqdm")
+
+
+class StoreError(ValueError):
+    """A store that cannot be used as asked (e.g. results of another configuration)."""
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that determine the numbers."""
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write a Dataset to NetCDF (h5netcdf) atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine=ENGINE))
+
+
+def read_netcdf(path: str | Path) -> xr.Dataset:
+    """Load a NetCDF file fully into memory and close it."""
+    with xr.open_dataset(path, engine=ENGINE) as ds:
+        return ds.load()
+
+
+class StudyStore:
+    """The on-disk results of one study (see the module docstring).
+
+    ``axes`` are the point coordinates in order (default: the config's sweep axes).
+    Opening checks the stored identity against ``config``: equal → resume; different
+    → :class:`StoreError` unless ``force``; absent → a new store.
+    """
+
+    def __init__(self, root: str | Path, config: Config, *, force: bool = False,
+                 axes: Iterable[str] | None = None) -> None:
+        self._attach(root, config, axes)
+        identity = config.identity()
+        if self.meta_path.exists():
+            old = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            if old.get("identity") != identity:
+                if not force:
+                    raise StoreError(
+                        f"{self.root} holds results of a different configuration (identity "
+                        f"{old.get('identity', '?')[:12]} != {identity[:12]}; only the sweep values may change "
+                        "when resuming); use --force to discard them, or choose another --output")
+                self.discard()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.tasks_dir.mkdir(exist_ok=True)
+        meta = {"identity": identity, "config_hash": config.hash(), "axes": list(self.axes),
+                "name": self.name, "versions": package_versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        atomic_write_text(self.meta_path, json.dumps(meta, indent=2))
+        dump(config, self.root / "config.toml")
+
+    def _attach(self, root: str | Path, config: Config, axes: Iterable[str] | None) -> None:
+        self.root = Path(root)
+        self.config = config
+        self.axes = tuple(axes) if axes is not None else tuple(config.sweep_axes())
+        self.tasks_dir = self.root / "tasks"
+        self.meta_path = self.root / "study.json"
+        self.name = config["study"]["name"]
+
+    @classmethod
+    def open(cls, root: str | Path) -> "StudyStore":
+        """An existing study folder, read-only use (nothing is written)."""
+        root = Path(root)
+        meta_path = root / "study.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"{root} is not a study folder (no study.json)")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        store = cls.__new__(cls)
+        store._attach(root, load(root / "config.toml"), meta["axes"])
+        return store
+
+    # -- points ------------------------------------------------------------------------------
+    def point(self, task: Mapping) -> dict:
+        """The coordinates of a task (its values on the store's axes)."""
+        missing = [a for a in self.axes if a not in task]
+        if missing:
+            raise ValueError(f"task {dict(task)!r} lacks the study coordinates {missing}")
+        return {a: task[a] for a in self.axes}
+
+    def key(self, task: Mapping) -> str:
+        text = json.dumps({a: float(v) if a == "gamma" else v for a, v in self.point(task).items()},
+                          sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:20]
+
+    def path(self, task: Mapping) -> Path:
+        return self.tasks_dir / f"{self.key(task)}.nc"
+
+    def is_done(self, task: Mapping) -> bool:
+        return self.path(task).exists()
+
+    def write(self, task: Mapping, result: xr.Dataset) -> Path:
+        """Store one finished point atomically (``result`` has no point dimensions yet)."""
+        if not isinstance(result, xr.Dataset):
+            raise TypeError(f"a study task must return an xarray.Dataset, got {type(result).__name__}")
+        point = self.point(task)
+        ds = result.expand_dims({a: [v] for a, v in point.items()})
+        ds.attrs.update(point=json.dumps(point), identity=self.config.identity())
+        return write_netcdf(ds, self.path(task))
+
+    def read(self, task: Mapping) -> xr.Dataset:
+        """The stored result of one point, as the task returned it (without the point dimensions)."""
+        ds = read_netcdf(self.path(task)).isel({a: 0 for a in self.axes}, drop=True)
+        for key in ("point", "identity"):
+            ds.attrs.pop(key, None)
+        return ds
+
+    def finished(self) -> list[dict]:
+        """Points of every finished task on disk."""
+        return [json.loads(read_netcdf(p).attrs["point"]) for p in sorted(self.tasks_dir.glob("*.nc"))]
+
+    # -- the whole study ---------------------------------------------------------------------------
+    def dataset(self, tasks: Iterable[Mapping] | None = None) -> xr.Dataset:
+        """Merge the finished points (all, or those of ``tasks``) into one Dataset with full attributes."""
+        if tasks is None:
+            paths = sorted(self.tasks_dir.glob("*.nc"))
+        else:
+            paths = [self.path(t) for t in tasks if self.is_done(t)]
+        if not paths:
+            raise StoreError(f"{self.root} has no finished study points")
+        parts = [read_netcdf(p) for p in paths]
+        seeds = sorted({int(s) for part in parts for s in part.coords["seed"].values}) if "seed" in self.axes else []
+        for part in parts:
+            part.attrs = {}
+        ds = xr.combine_by_coords(parts, combine_attrs="drop")
+        ds = ds.transpose(*self.axes, ...)
+        ds.attrs.update(study=self.name, config=self.config.to_toml(), config_hash=self.config.hash(),
+                        identity=self.config.identity(), versions=json.dumps(package_versions()),
+                        seeds=json.dumps(seeds), points=len(parts), source=self.config.source,
+                        command=" ".join(sys.argv))
+        return ds
+
+    @property
+    def merged_path(self) -> Path:
+        return self.root / f"{self.name}.nc"
+
+    def finalize(self, tasks: Iterable[Mapping] | None = None) -> Path:
+        """Write the merged Dataset to ``<root>/<name>.nc`` atomically and return its path."""
+        return write_netcdf(self.dataset(tasks), self.merged_path)
+
+    def discard(self) -> None:
+        """Delete the stored results (the files this store wrote) before a forced restart."""
+        for p in self.tasks_dir.glob("*.nc"):
+            p.unlink()
+        for p in (self.merged_path, self.meta_path):
+            if p.exists():
+                p.unlink()
+
+
+def open_study(path: str | Path) -> xr.Dataset:
+    """Open a study's results: a merged ``.nc`` file, or a study folder (merged on read)."""
+    path = Path(path)
+    if path.is_file():
+        return read_netcdf(path)
+    return StudyStore.open(path).dataset()
