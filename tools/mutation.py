@@ -1,0 +1,144 @@
+"""Mutation testing of the regression suite: does the suite fail when the scheme is wrong?
+
+Each mutant is a small, realistic defect (a sign, a coefficient, a dropped term, a loosened
+tolerance, an off-by-one) written as an exact text replacement in one source file. For every
+mutant the tracked files of the repository are copied to a scratch folder, the replacement is
+applied there (never in the working tree), and the test suite runs in the copy with ``-x``
+(first failure stops it). A mutant is
+
+- ``killed``    when the suite fails (or times out: a defect that makes the solver hang is caught),
+- ``survived``  when the whole suite passes: a hole in the suite, unless the mutant is listed as
+  equivalent (it changes no result the suite may assert on; the reason is stated with it),
+- ``stale``     when its text no longer occurs exactly once (the code moved; fix the mutant).
+
+The score is killed / (mutants − equivalent − stale). Usage::
+
+    python tools/mutation.py                 # all mutants, 2 at a time
+    python tools/mutation.py --jobs 1 --only M03 M17
+    python tools/mutation.py --list
+
+It is not part of ``make test``: a full run takes a multiple of the suite's time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from mutants import MUTANTS, Mutant  # noqa: E402
+
+
+@dataclass
+class Outcome:
+    """The result of running the suite against one mutant."""
+
+    id: str
+    status: str          # killed | survived | equivalent | stale
+    seconds: float
+    detail: str
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    return [f for f in out.stdout.decode().split("\0") if f]
+
+
+def scratch_copy(destination: Path) -> None:
+    for name in tracked_files():
+        source = ROOT / name
+        if not source.is_file():
+            continue
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def apply(mutant: Mutant, folder: Path) -> str | None:
+    """Apply the replacement in ``folder``; return None, or why it is stale."""
+    path = folder / mutant.file
+    if not path.is_file():
+        return f"{mutant.file} does not exist"
+    text = path.read_text()
+    count = text.count(mutant.old)
+    if count != 1:
+        return f"the text occurs {count} times in {mutant.file} (expected once)"
+    path.write_text(text.replace(mutant.old, mutant.new))
+    return None
+
+
+def run_one(mutant: Mutant, python: str, timeout: float) -> Outcome:
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.id}-") as tmp:
+        folder = Path(tmp)
+        scratch_copy(folder)
+        stale = apply(mutant, folder)
+        if stale is not None:
+            return Outcome(mutant.id, "stale", 0.0, stale)
+        env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
+                   NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
+        command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+                   "--no-header", "-W", "ignore"]
+        try:
+            done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Outcome(mutant.id, "killed", time.perf_counter() - start, f"timeout after {timeout:g} s")
+    seconds = time.perf_counter() - start
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    last = lines[-1] if lines else done.stderr.strip().splitlines()[-1:]
+    if done.returncode == 0:
+        status = "equivalent" if mutant.equivalent else "survived"
+        return Outcome(mutant.id, status, seconds, mutant.equivalent or str(last))
+    failed = next((line for line in lines if line.startswith("FAILED") or line.startswith("ERROR")), str(last))
+    return Outcome(mutant.id, "killed", seconds, failed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--only", nargs="*", help="mutant ids to run")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant before it counts as killed")
+    parser.add_argument("--python", default=sys.executable, help="interpreter with the test dependencies")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--json", type=Path, help="write the outcomes to this JSON file")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be >= 1")
+    chosen = [m for m in MUTANTS if not args.only or m.id in args.only]
+    if args.list:
+        for m in chosen:
+            print(f"{m.id}  {m.file:38s} {m.description}")
+        return 0
+    print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout), chosen):
+            outcomes.append(outcome)
+            print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale")}
+    scored = counts["killed"] + counts["survived"]
+    score = counts["killed"] / scored if scored else float("nan")
+    print(f"killed {counts['killed']} / non-equivalent {scored}  (score {score:.3f}); "
+          f"equivalent {counts['equivalent']}, stale {counts['stale']}")
+    for o in outcomes:
+        if o.status == "survived":
+            m = next(m for m in chosen if m.id == o.id)
+            print(f"  survivor {o.id}: {m.file}: {m.description}")
+    if args.json:
+        args.json.write_text(json.dumps({"score": score, "counts": counts,
+                                         "outcomes": [asdict(o) for o in outcomes]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
