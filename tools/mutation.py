@@ -17,6 +17,9 @@ The score is killed / (mutants − equivalent − stale). Usage::
     python tools/mutation.py --jobs 1 --only M03 M17
     python tools/mutation.py --list
 
+The unmutated suite runs first (in a scratch copy too) and must pass, so that a failure always
+means the mutant was caught.
+
 It is not part of ``make test``: a full run takes a multiple of the suite's time.
 """
 from __future__ import annotations
@@ -44,7 +47,7 @@ class Outcome:
     """The result of running the suite against one mutant."""
 
     id: str
-    status: str          # killed | survived | equivalent | stale
+    status: str          # killed | survived | equivalent | stale (passed: the unmutated baseline)
     seconds: float
     detail: str
 
@@ -77,30 +80,34 @@ def apply(mutant: Mutant, folder: Path) -> str | None:
     return None
 
 
-def run_one(mutant: Mutant, python: str, timeout: float) -> Outcome:
+def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]) -> Outcome:
+    """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline)."""
+    name = "baseline" if mutant is None else mutant.id
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.id}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{name}-") as tmp:
         folder = Path(tmp)
         scratch_copy(folder)
-        stale = apply(mutant, folder)
+        stale = None if mutant is None else apply(mutant, folder)
         if stale is not None:
-            return Outcome(mutant.id, "stale", 0.0, stale)
+            return Outcome(name, "stale", 0.0, stale)
         env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
                    NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
         command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
-                   "--no-header", "-W", "ignore"]
+                   "--no-header", "-W", "ignore", *extra]
         try:
             done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return Outcome(mutant.id, "killed", time.perf_counter() - start, f"timeout after {timeout:g} s")
+            return Outcome(name, "killed", time.perf_counter() - start, f"timeout after {timeout:g} s")
     seconds = time.perf_counter() - start
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     last = lines[-1] if lines else done.stderr.strip().splitlines()[-1:]
     if done.returncode == 0:
+        if mutant is None:
+            return Outcome(name, "passed", seconds, str(last))
         status = "equivalent" if mutant.equivalent else "survived"
-        return Outcome(mutant.id, status, seconds, mutant.equivalent or str(last))
+        return Outcome(name, status, seconds, mutant.equivalent or str(last))
     failed = next((line for line in lines if line.startswith("FAILED") or line.startswith("ERROR")), str(last))
-    return Outcome(mutant.id, "killed", seconds, failed)
+    return Outcome(name, "killed", seconds, failed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter with the test dependencies")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write the outcomes to this JSON file")
+    parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. a --deselect)")
     args = parser.parse_args(argv)
+    extra = args.pytest_args.split()
     if args.jobs < 1:
         parser.error("--jobs must be >= 1")
     chosen = [m for m in MUTANTS if not args.only or m.id in args.only]
@@ -119,10 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         for m in chosen:
             print(f"{m.id}  {m.file:38s} {m.description}")
         return 0
+    baseline = run_one(None, args.python, args.timeout, extra)
+    print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
+    if baseline.status != "passed":
+        print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
+        return 1
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout), chosen):
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra), chosen):
             outcomes.append(outcome)
             print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale")}
