@@ -31,21 +31,20 @@ SAMPLES = 400_001
 
 
 def sigmoid(s_max: float, slope: float, threshold: float):
+    """(S, S') of s_max / (1 + exp(−slope (x − threshold)))."""
     def S(x):
         return s_max / (1.0 + np.exp(-slope * (np.asarray(x, dtype=float) - threshold)))
 
     def dS(x):
         s = 1.0 / (1.0 + np.exp(-slope * (np.asarray(x, dtype=float) - threshold)))
         return s_max * slope * s * (1.0 - s)
-
-    def inverse(v):                      # S(x) = v for 0 < v < s_max
-        return threshold + math.log(v / (s_max - v)) / slope
-    return S, dS, inverse
+    return S, dS
 
 
 # -- the presets' raw numbers (fokker/presets.py defaults) -------------------------------------------
 E_EXC, E_INH = 1.0, -1.0
 SINGLE = dict(exc=sigmoid(1.0, 4.0, 0.0), inh=sigmoid(1.0, 4.0, 0.5), J=(1.0, 1.5))
+SI_SLOPE, SI_THRESHOLD = 4.0, 0.5           # the inhibitory sigmoid of the pair (s_max = 1), inverted below
 BISTABLE = dict(exc=sigmoid(1.0, 6.0, 0.3), inh=sigmoid(1.0, 6.0, -0.3), J=(1.0, 0.2))
 PAIR_J = ((1.0, 1.5), (1.5, 1.0))          # rows E, I; columns exc, inh
 DRIVE_J = (1.0, 0.5)                       # J_{E,ext}, J_{I,ext}; E_ext = E_exc
@@ -58,7 +57,7 @@ def drive(t: float) -> float:
 
 # -- one population ------------------------------------------------------------------------------
 def single_points(exc, inh, J):
-    (Se, dSe, _), (Si, dSi, _) = exc, inh
+    (Se, dSe), (Si, dSi) = exc, inh
 
     def F(x):
         return J[0] * Se(x) * (E_EXC - x) + J[1] * Si(x) * (E_INH - x)
@@ -78,27 +77,29 @@ def single_points(exc, inh, J):
 
 # -- two populations (Dale's law), optional external channel --------------------------------------
 def pair_points(a_ext: float, J_ext):
-    (Se, dSe, _), (Si, dSi, Si_inv) = SINGLE["exc"], SINGLE["inh"]
+    (Se, dSe), (Si, dSi) = SINGLE["exc"], SINGLE["inh"]
     (JEe, JEi), (JIe, JIi) = PAIR_J
     JEx, JIx = J_ext
 
     def x_inh(xE):
-        """x_I making population E balanced at xE (None where S_inh cannot take the needed value)."""
+        """x_I making population E balanced at xE (NaN where S_inh cannot take the needed value)."""
+        xE = np.asarray(xE, dtype=float)
         need = (JEe * Se(xE) * (E_EXC - xE) + JEx * a_ext * (E_EXC - xE)) / (JEi * (xE - E_INH))
-        return Si_inv(need) if 0.0 < need < 1.0 else None
+        ok = (need > 0.0) & (need < 1.0)
+        safe = np.where(ok, need, 0.5)
+        return np.where(ok, SI_THRESHOLD + np.log(safe / (1.0 - safe)) / SI_SLOPE, np.nan)
 
     def G(xE):
         xI = x_inh(xE)
         return (JIe * Se(xE) * (E_EXC - xI) + JIi * Si(xI) * (E_INH - xI) + JIx * a_ext * (E_EXC - xI))
 
     xs = np.linspace(E_INH, E_EXC, SAMPLES)[1:-1]
-    valid = np.array([x_inh(x) is not None for x in xs])
-    g = np.array([G(x) if ok else np.nan for x, ok in zip(xs, valid)])
-    change = np.flatnonzero(valid[:-1] & valid[1:] & (g[:-1] * g[1:] < 0))
+    g = G(xs)                                   # NaN where x_I(x_E) does not exist
+    change = np.flatnonzero(np.isfinite(g[:-1]) & np.isfinite(g[1:]) & (g[:-1] * g[1:] < 0))
     out = []
     for i in change:
-        xE = brentq(G, xs[i], xs[i + 1], xtol=1e-15)
-        xI = x_inh(xE)
+        xE = brentq(lambda x: float(G(x)), xs[i], xs[i + 1], xtol=1e-15)
+        xI = float(x_inh(xE))
         sE, sI = float(Se(xE)), float(Si(xI))
         A_E = JEe * sE + JEi * sI + JEx * a_ext
         A_I = JIe * sE + JIi * sI + JIx * a_ext
