@@ -173,7 +173,8 @@ SOLVER_CASES = {
          "initial": st.one_of(st.none(), st.just(np.zeros(19)), st.just(np.full(20, math.nan)), st.just(["a"] * 20)),
          "t_span": bad_span, "dt": bad_positive, "t_eval": bad_times,
          "seed": st.one_of(st.integers(max_value=-1), st.floats(), st.text(max_size=2)),
-         "threads": bad_integer(1).filter(lambda v: v is not None),   # None: all CPUs "precision": bad_string(("double", "single")),
+         "threads": bad_integer(1).filter(lambda v: v is not None),       # None means all CPUs
+         "precision": bad_string(("double", "single")),
          "coupling": bad_string(("auto", "explicit", "implicit"))}),
 }
 MESSAGE_NAMES = {("simulate_particles", "n"): "n (neurons per population)",
