@@ -199,7 +199,11 @@ def _roots_scalar(net, t: float, lo: float, hi: float, samples: int = 4097) -> l
     g = lambda x: net_current(net, np.array([x]), t)[0]
     roots = [float(x) for x, f in zip(xs, F) if f == 0.0]
     for i in np.flatnonzero(F[:-1] * F[1:] < 0):
-        roots.append(optimize.brentq(g, xs[i], xs[i + 1], xtol=1e-15, rtol=4 * np.finfo(float).eps))
+        ga, gb = g(xs[i]), g(xs[i + 1])
+        if ga * gb < 0:
+            roots.append(optimize.brentq(g, xs[i], xs[i + 1], xtol=1e-15, rtol=4 * np.finfo(float).eps))
+        else:   # the vectorised samples and net_current round differently: a root within round-off of a sample
+            roots.append(float(xs[i] if abs(ga) <= abs(gb) else xs[i + 1]))
     # tangential (double) roots: a local extremum of F that touches zero between samples
     dF = np.diff(F)
     for i in np.flatnonzero(dF[:-1] * dF[1:] < 0) + 1:

@@ -47,7 +47,15 @@ def integer(name: str, value: object, *, low: int) -> int:
 
 def finite_array(name: str, value: object, *, shape: tuple[int, ...] | None = None,
                  nonnegative: bool = False) -> np.ndarray:
-    """A float array, finite everywhere, optionally of a given shape and >= 0."""
+    """A float array, finite everywhere, optionally of a given shape and >= 0.
+
+    Booleans and strings are refused (TypeError), as :func:`real` refuses them.
+    """
+    raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    if raw.dtype.kind in "bUSV" or (raw.dtype.kind == "O" and any(
+            isinstance(v, (bool, np.bool_, str, bytes)) for v in raw.ravel())):
+        raise TypeError(f"{name} must be an array of real numbers, got {raw.dtype.name} values "
+                        f"(booleans and strings are not numbers here)")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:

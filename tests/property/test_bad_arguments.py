@@ -200,8 +200,6 @@ def test_a_density_of_strings_is_refused_by_name(entry, arg, size):
     refused(lambda: call(**{arg: ["a"] * size}), arg)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: solve_desingularised takes mean0=False as 0.0 and mean0='0' as 0.0 "
-                   "(fokker.checks.finite_array converts booleans and numeric strings, where checks.real refuses them)")
 @pytest.mark.parametrize("bad", [False, "0"])
 def test_a_boolean_or_string_mean0_is_refused_by_name(bad):
     """Shrunk examples: solve_desingularised(net, y, q0, mean0=False) and mean0='0' run from μ0 = 0."""

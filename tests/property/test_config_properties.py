@@ -143,8 +143,6 @@ def test_valid_configurations_round_trip_through_toml(raw):
     assert from_dict(copy.deepcopy(config.data), "<canonical>").data == config.data
 
 
-@pytest.mark.xfail(strict=True, reason="bug: validation.config.to_toml writes a character outside the BMP "
-                   "as a JSON surrogate pair (\\ud800\\udc00), which TOML refuses; found by the property above")
 def test_a_name_outside_the_basic_multilingual_plane_round_trips():
     """Shrunk example: one population named U+10000."""
     config = from_dict({"network": {"populations": [{"name": "\U00010000"}],

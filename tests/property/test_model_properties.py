@@ -113,11 +113,6 @@ def test_balance_points_have_zero_explicit_net_current(network, t):
                                    rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: fokker.balance._roots_scalar brackets roots with the vectorised net current on its samples but "
-    "refines them with net_current, which rounds differently; a root within round-off of a sample gives "
-    "opposite signs (+8.9e-16 vs -4.4e-16 here) and brentq raises ValueError. Certain when all channels "
-    "reaching the population share one reversal potential (the bracket is [E - 1e-9, E + 1e-9])"))
 def test_balance_with_one_reversal_potential_and_two_drives():
     """Shrunk example found by the property above: two external drives with the same E = 1.25."""
     net = Network([Population("p0", Leak(1.0, 0.0), 0.5)],

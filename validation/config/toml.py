@@ -1,8 +1,23 @@
 """A small TOML writer for canonical configuration data (the inverse of ``tomllib.loads`` on it)."""
 from __future__ import annotations
 
-import json
 import math
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _basic_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped, every other character
+    (including those outside the Basic Multilingual Plane) written as it is."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _value(v: object) -> str:
@@ -13,7 +28,7 @@ def _value(v: object) -> str:
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, str):
-        return json.dumps(v)
+        return _basic_string(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
