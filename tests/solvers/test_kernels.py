@@ -206,6 +206,10 @@ def test_invalid_arguments_are_named():
     with pytest.raises(ValueError, match="source"):
         physical_evaluate_1d(drift, np.ones(2), np.ones(2), np.linspace(0, 1, 9), D, 0.1, 1.0, 0.1, rhs,
                              np.ones((1, 10)), np.array([2]))
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        sg_solve_rows(drift, D, 0.1, 1.0, 0.1, np.full((2, 10), np.nan))
+    with pytest.raises(TypeError, match="source"):
+        shifted_quadrature(np.ones((1, 10)), np.ones((1, 1, 10)), np.array([0.5]))
     with pytest.raises(ValueError, match="row_weights"):
         physical_evaluate(drift[:, None], np.ones(2), np.ones(2), np.linspace(0, 1, 9), D, 0.1, 1.0, 0.1,
                           rhs[:, None], np.ones((1, 10)), np.array([0]), row_weights=np.ones(2))
