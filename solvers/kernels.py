@@ -42,8 +42,10 @@ import math
 import numpy as np
 from numba import njit
 
+from .coupling import MAX_HALVINGS, CouplingError, SecantNewton
+
 __all__ = ["sg_solve_rows", "sg_apply_rows", "physical_evaluate", "physical_evaluate_1d",
-           "shifted_quadrature"]
+           "shifted_quadrature", "PhysicalStageKernel"]
 
 
 _EXP_OVERFLOW = 709.79      # expm1(s) = inf for every s ≥ this (overflow starts at 709.7827…)
@@ -180,8 +182,8 @@ def _check_sources(source, P) -> None:
 
 
 @njit(cache=True)
-def _physical_evaluate(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source,
-                       row_weights):
+def _check_evaluation(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source,
+                      row_weights) -> None:
     P, R, n = rhs.shape
     K = source.shape[0]
     _check_scalars(h, alpha, a)
@@ -201,17 +203,27 @@ def _physical_evaluate(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, qu
     for al in range(P):
         if not (0.0 < diffusion[al] < math.inf):
             raise ValueError("diffusion must be finite and > 0 for every population")
-    out = np.empty((P, R, n))
-    m = np.zeros(K)
-    xbar = np.zeros(P)
-    v = np.empty(n - 1)
-    wu = np.empty(n - 1)
-    inv_d = np.empty(n)
+
+
+@njit(cache=True)
+def _centres(x_faces, h):
+    n = x_faces.shape[0] + 1
     x = np.empty(n)
     x[0] = x_faces[0] - 0.5 * h
     for i in range(1, n - 1):
         x[i] = 0.5 * (x_faces[i - 1] + x_faces[i])
     x[n - 1] = x_faces[n - 2] + 0.5 * h
+    return x
+
+
+@njit(cache=True)
+def _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights,
+                   x, out, m, xbar, v, wu, inv_d) -> None:
+    """The fused evaluation into preallocated out (P, R, n), m (K,), xbar (P,); v, wu, inv_d scratch."""
+    P, R, n = rhs.shape
+    K = source.shape[0]
+    m[:] = 0.0
+    xbar[:] = 0.0
     for al in range(P):
         for r in range(R):
             for i in range(n - 1):
@@ -229,7 +241,163 @@ def _physical_evaluate(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, qu
                     for i in range(n):
                         s += quadrature[j, i] * row[i]
                     m[j] += w * s
+
+
+@njit(cache=True)
+def _physical_evaluate(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source,
+                       row_weights):
+    _check_evaluation(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights)
+    P, R, n = rhs.shape
+    out = np.empty((P, R, n))
+    m = np.empty(source.shape[0])
+    xbar = np.empty(P)
+    _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights,
+                   _centres(x_faces, h), out, m, xbar, np.empty(n - 1), np.empty(n - 1), np.empty(n))
     return out, m, xbar
+
+
+@njit(cache=True)
+def _residual_norm(r, scale) -> float:
+    out = 0.0
+    for j in range(r.shape[0]):
+        out = max(out, abs(r[j]) / scale[j])
+    return out
+
+
+@njit(cache=True)
+def _converged(r, tol, scale) -> bool:
+    for j in range(r.shape[0]):
+        if not abs(r[j]) <= tol * scale[j]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _solve_small(matrix, rhs):
+    """x with matrix x = rhs by Gaussian elimination with partial pivoting; ok = False if singular."""
+    K = rhs.shape[0]
+    lu = matrix.copy()
+    x = rhs.copy()
+    for c in range(K):
+        piv = c
+        for i in range(c + 1, K):
+            if abs(lu[i, c]) > abs(lu[piv, c]):
+                piv = i
+        if lu[piv, c] == 0.0 or not math.isfinite(lu[piv, c]):
+            return x, False
+        if piv != c:
+            for j in range(K):
+                lu[c, j], lu[piv, j] = lu[piv, j], lu[c, j]
+            x[c], x[piv] = x[piv], x[c]
+        for i in range(c + 1, K):
+            f = lu[i, c] / lu[c, c]
+            for j in range(c, K):
+                lu[i, j] -= f * lu[c, j]
+            x[i] -= f * x[c]
+    for c in range(K - 1, -1, -1):
+        s = x[c]
+        for j in range(c + 1, K):
+            s -= lu[c, j] * x[j]
+        x[c] = s / lu[c, c]
+    return x, True
+
+
+# status codes of _physical_stage
+_CONVERGED, _NON_FINITE, _TOO_MANY, _SINGULAR, _NO_DESCENT = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal, weights, reversal, gamma,
+                    row_weights, external, alpha, a, rhs, u0, jacobian, has_jacobian, tol, scale, typical,
+                    max_evaluations, max_halvings):
+    """The secant–Newton iteration of ``solvers.coupling.SecantNewton`` on r(u) = u − m̂(u) with the
+    fused evaluation, entirely compiled. Returns (status, u, r, p, m̂, evaluations, jacobian
+    updates, has_jacobian); ``jacobian`` is updated in place."""
+    _check_evaluation(f_faces, np.empty(rhs.shape[0]), np.empty(rhs.shape[0]), x_faces, diffusion, h, alpha,
+                      a, rhs, quadrature, source, row_weights)
+    P, R, n = rhs.shape
+    K = u0.shape[0]
+    x = _centres(x_faces, h)
+    v, wu, inv_d = np.empty(n - 1), np.empty(n - 1), np.empty(n)
+    xbar = np.empty(P)
+    gA, gB = np.empty(P), np.empty(P)
+    m_full = external.copy()
+    m_hats = np.empty((3, K))
+    buffers = np.empty((3, P, R, n))        # accepted, trial and finite-difference evaluations
+    cur, new, tmp = 0, 1, 2
+
+    def residual(u, slot):
+        for j in range(K):
+            m_full[internal[j]] = u[j]
+        for al in range(P):
+            sa = 0.0
+            sb = 0.0
+            for k in range(m_full.shape[0]):
+                sa += m_full[k] * weights[al, k]
+                sb += (m_full[k] * reversal[k]) * weights[al, k]
+            gA[al] = gamma * sa
+            gB[al] = gamma * sb
+        _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights,
+                       x, buffers[slot], m_hats[slot], xbar, v, wu, inv_d)
+        return u - m_hats[slot]
+
+    u = u0.copy()
+    r = residual(u, cur)
+    evaluations, updates, used = 1, 0, 1
+    fresh = False
+    status = _CONVERGED
+    while not _converged(r, tol, scale):
+        if not np.all(np.isfinite(r)):
+            status = _NON_FINITE
+            break
+        if used > max_evaluations:
+            status = _TOO_MANY
+            break
+        if not has_jacobian:
+            for j in range(K):
+                step = 1e-7 * max(abs(u[j]), typical[j])
+                w = u.copy()
+                w[j] += step
+                jacobian[:, j] = (residual(w, tmp) - r) / step
+            evaluations += K
+            used += K
+            updates += 1
+            has_jacobian = True
+            fresh = True
+        du, ok = _solve_small(jacobian, r)
+        if not ok:
+            has_jacobian = False
+            if fresh:
+                status = _SINGULAR
+                break
+            continue
+        du = -du
+        r_new = residual(u + du, new)
+        evaluations += 1
+        used += 1
+        norm = _residual_norm(r, scale)
+        if fresh and _residual_norm(r_new, scale) > norm:
+            descended = False
+            for _ in range(max_halvings):
+                du *= 0.5
+                r_new = residual(u + du, new)
+                evaluations += 1
+                used += 1
+                if _residual_norm(r_new, scale) < norm:
+                    descended = True
+                    break
+            if not descended:
+                status = _NO_DESCENT
+                break
+        # Broyden's good update: J ← J + (Δr − J du) duᵀ / duᵀdu
+        jacobian += np.outer(r_new - r - jacobian @ du, du) / (du @ du)
+        if _residual_norm(r_new, scale) > 0.5 * norm:
+            has_jacobian = False
+        fresh = False
+        u = u + du
+        r = r_new
+        cur, new = new, cur
+    return status, u, r, buffers[cur].copy(), m_hats[cur].copy(), evaluations, updates, has_jacobian
 
 
 @njit(cache=True)
@@ -257,6 +425,13 @@ def _floats(name: str, value, ndim: int) -> np.ndarray:
     out = np.ascontiguousarray(value, dtype=np.float64)
     if out.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-d array, got shape {out.shape}")
+    return out
+
+
+def _positive_finite(name: str, value) -> float:
+    out = float(value)
+    if not 0.0 < out < math.inf:
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     return out
 
 
@@ -334,6 +509,89 @@ def physical_evaluate_1d(f_faces: np.ndarray, gA: np.ndarray, gB: np.ndarray, x_
     p, m, xbar = physical_evaluate(f_faces[:, None, :], gA, gB, x_faces, diffusion, h, alpha, a,
                                    rhs[:, None, :], quadrature, source)
     return p[:, 0, :], m, xbar
+
+
+class PhysicalStageKernel:
+    """One implicit stage of the physical frame with its coupling solved in compiled code.
+
+    Solves α p − a L(m) p = rhs with m_j = Σ_r w_r Σ_i quadrature[j, i] p[source[j], r, i] for the
+    internal channels (``internal`` their indices among all K channels; the others take the
+    ``external`` values a_k(t)), γA = γ J m, γB = γ J (m ∘ E), by exactly the iteration of
+    ``coupling`` (a ``solvers.coupling.SecantNewton``: finite-difference Jacobian, Broyden
+    updates, backtracking, the same tolerances) around the fused evaluation of
+    ``physical_evaluate`` — one compiled call per stage instead of one Python evaluation per
+    iteration. The Jacobian lives in ``coupling.jacobian`` (kept across stages, reset by setting
+    it to None) and ``coupling.evaluations`` / ``coupling.jacobian_updates`` are counted as by
+    ``SecantNewton.solve``; failures raise the same ``CouplingError``. Small linear systems use
+    Gaussian elimination with partial pivoting (as LAPACK gesv), so iterates equal those of the
+    Python iteration to round-off.
+
+    f_faces (P, R, n−1), x_faces (n−1,), diffusion (P,), h: as in ``physical_evaluate``;
+    quadrature (Ki, n), source (Ki,), internal (Ki,) channel indices in [0, K);
+    weights (P, K) the coupling matrix J; reversal (K,) E_k; gamma ≥ 0 finite; row_weights (R,).
+    """
+
+    def __init__(self, coupling: SecantNewton, f_faces: np.ndarray, x_faces: np.ndarray, diffusion: np.ndarray,
+                 h: float, quadrature: np.ndarray, source: np.ndarray, internal: np.ndarray, weights: np.ndarray,
+                 reversal: np.ndarray, gamma: float, row_weights: np.ndarray | None = None) -> None:
+        self.coupling = coupling
+        self.f_faces = _floats("f_faces", f_faces, 3)
+        self.x_faces = _floats("x_faces", x_faces, 1)
+        self.diffusion = _floats("diffusion", diffusion, 1)
+        self.h = _positive_finite("h", h)
+        self.quadrature = _floats("quadrature", quadrature, 2)
+        self.source = _indices("source", source)
+        self.internal = _indices("internal", internal)
+        self.weights = _floats("weights", weights, 2)
+        self.reversal = _floats("reversal", reversal, 1)
+        self.gamma = float(gamma)
+        if not 0.0 <= self.gamma < math.inf:
+            raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
+        P, R = self.f_faces.shape[:2]
+        K = self.reversal.size
+        self.row_weights = np.ones(R) if row_weights is None else _floats("row_weights", row_weights, 1)
+        if self.weights.shape != (P, K):
+            raise ValueError(f"weights must have shape (P, K) = {(P, K)}, got {self.weights.shape}")
+        if self.internal.shape != self.source.shape or (self.internal.size and not (
+                0 <= self.internal.min() and self.internal.max() < K)):
+            raise ValueError(f"internal must hold {self.source.size} channel indices in [0, {K})")
+        Ki = self.internal.size
+        if coupling.scale.shape != (Ki,) or coupling.typical.shape != (Ki,):
+            raise ValueError(f"coupling.scale and coupling.typical must have shape ({Ki},)")
+
+    def solve(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
+              u_guess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(u, r, p (P, R, n), m̂ (Ki,)) of the converged stage, starting from u_guess (Ki,)."""
+        c = self.coupling
+        Ki = self.internal.size
+        has = c.jacobian is not None
+        jacobian = np.array(c.jacobian, dtype=np.float64) if has else np.zeros((Ki, Ki))
+        external = _floats("external", external, 1)
+        if external.shape != self.reversal.shape:
+            raise ValueError(f"external must have shape {self.reversal.shape}, got {external.shape}")
+        u0 = _floats("u_guess", u_guess, 1)
+        if u0.shape != (Ki,):
+            raise ValueError(f"u_guess must have shape ({Ki},), got {u0.shape}")
+        status, u, r, p, m_hat, evaluations, updates, has = _physical_stage(
+            self.f_faces, self.x_faces, self.diffusion, self.h, self.quadrature, self.source, self.internal,
+            self.weights, self.reversal, self.gamma, self.row_weights, external, float(alpha), float(a),
+            _floats("rhs", rhs, 3), u0, jacobian, has, float(c.tol), c.scale, c.typical, int(c.max_evaluations),
+            MAX_HALVINGS)
+        c.evaluations += evaluations
+        c.jacobian_updates += updates
+        c.jacobian = jacobian if has else None
+        if status == _NON_FINITE:
+            raise CouplingError(f"non-finite coupling residual {r} at u = {u}")
+        if status == _TOO_MANY:
+            raise CouplingError(f"coupling did not converge in {c.max_evaluations} evaluations: residual "
+                                f"{float(np.max(np.abs(r) / c.scale)):.3e} > tol {c.tol:.1e} "
+                                "(reduce dt, or check the network for a bifurcation)")
+        if status == _SINGULAR:
+            raise CouplingError("singular coupling Jacobian")
+        if status == _NO_DESCENT:
+            raise CouplingError("coupling Newton step increased the residual even when halved "
+                                f"{MAX_HALVINGS} times; reduce dt")
+        return u, r, p, m_hat
 
 
 def shifted_quadrature(values: np.ndarray, weights: np.ndarray, source: np.ndarray) -> np.ndarray:
