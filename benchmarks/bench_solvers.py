@@ -135,17 +135,14 @@ class Problem:
         return m
 
 
-class MinimalStepper:
-    """BDF2 (Euler first step) at constant dt, each stage as ``PhysicalFrame.stage``: the activities
-    converged by ``SecantNewton`` around one evaluation (one stage solve) per iteration."""
+class PythonStage:
+    """A stage as ``PhysicalFrame.stage`` does it: ``SecantNewton`` around one evaluation per iteration."""
 
     def __init__(self, problem: Problem, evaluation) -> None:
-        self.problem = problem
-        self.evaluation = evaluation
-        self.coupling = SecantNewton(TOL, scale=np.ones(problem.internal.size),
-                                     typical=np.ones(problem.internal.size))
+        self.problem, self.evaluation = problem, evaluation
+        self.coupling = SecantNewton(TOL, scale=np.ones(problem.internal.size), typical=np.ones(problem.internal.size))
 
-    def stage(self, rhs: np.ndarray, alpha: float, a: float, t: float, u_guess: np.ndarray):
+    def __call__(self, rhs: np.ndarray, alpha: float, a: float, t: float, u_guess: np.ndarray):
         pr = self.problem
         external = pr.net.external_activities(t)
 
@@ -159,6 +156,30 @@ class MinimalStepper:
         if not np.all(np.isfinite(p)):
             raise FloatingPointError(f"non-finite density at t={t}")
         return p, u
+
+
+class CompiledStage:
+    """The same stage by ``solvers.kernels.PhysicalStageKernel`` (the whole iteration compiled)."""
+
+    def __init__(self, problem: Problem) -> None:
+        pr = problem
+        self.problem = pr
+        self.coupling = SecantNewton(TOL, scale=np.ones(pr.internal.size), typical=np.ones(pr.internal.size))
+        self.kernel = kernels.PhysicalStageKernel(self.coupling, pr.f_faces[:, None, :], pr.x_faces, pr.D, pr.h,
+                                                  pr.quadrature, pr.src, pr.internal, pr.net.weights,
+                                                  pr.net.reversal, pr.gamma)
+
+    def __call__(self, rhs: np.ndarray, alpha: float, a: float, t: float, u_guess: np.ndarray):
+        u, _, p, _ = self.kernel.solve(rhs[:, None, :], alpha, a, self.problem.net.external_activities(t), u_guess)
+        return p[:, 0, :], u
+
+
+class MinimalStepper:
+    """BDF2 (Euler first step) at constant dt around one of the stages above (the step logic of
+    ``solvers.stepping`` without its growth-rate control, rescue and output bookkeeping)."""
+
+    def __init__(self, problem: Problem, stage) -> None:
+        self.problem, self.stage = problem, stage
 
     def run(self, t_end: float) -> tuple[int, np.ndarray]:
         """Steps taken and the final density."""
@@ -179,6 +200,11 @@ class MinimalStepper:
         return steps, p
 
 
+STEPPERS = {"minimal numpy": lambda pr: PythonStage(pr, pr.numpy_evaluate),
+            "minimal kernel": lambda pr: PythonStage(pr, pr.kernel_evaluate),
+            "minimal compiled stage": CompiledStage}
+
+
 @dataclass
 class Run:
     wall: float
@@ -191,11 +217,11 @@ class Run:
         return self.wall / self.steps
 
 
-def run_minimal(problem: Problem, evaluation, t_end: float = T_SPAN[1]) -> Run:
-    stepper = MinimalStepper(problem, evaluation)
+def run_minimal(problem: Problem, kind: str, t_end: float = T_SPAN[1]) -> Run:
+    stage = STEPPERS[kind](problem)
     start = time.perf_counter()
-    steps, p = stepper.run(t_end)
-    return Run(time.perf_counter() - start, steps, stepper.coupling.evaluations, p)
+    steps, p = MinimalStepper(problem, stage).run(t_end)
+    return Run(time.perf_counter() - start, steps, stage.coupling.evaluations, p)
 
 
 def run_solve(problem: Problem, backend: str, t_end: float = T_SPAN[1]) -> Run:
@@ -243,35 +269,37 @@ def measure(gamma: float, nx: int, quick: bool, fipy_t_end: float) -> dict:
             lambda: kernels.sg_solve_rows(np.multiply.outer(-gA, pr.x_faces) + gB[:, None] + pr.f_faces,
                                           pr.D, pr.h, alpha, a, rhs), number, repeat),
     }
-    # whole runs: minimal stepper (numpy / kernel), current solve (native), FiPy
-    numpy_run = median_run(lambda: run_minimal(pr, pr.numpy_evaluate), runs)
-    kernel_run = median_run(lambda: run_minimal(pr, pr.kernel_evaluate), runs)
-    solve_run = median_run(lambda: run_solve(pr, "native"), runs)
-    fipy_run = run_solve(pr, "fipy", fipy_t_end)
-    fipy_per_step = fipy_run.per_step
+    # whole runs, interleaved round by round (a shared machine's load drifts), with a bare-solve timing
+    # in every round: the minimal steppers, the current solve (native); FiPy once
+    kinds = (*STEPPERS, "solve native")
+    walls: dict[str, list[float]] = {k: [] for k in kinds}
+    last: dict[str, Run] = {}
+    bares = [bare]
+    for _ in range(runs):
+        for kind in kinds:
+            last[kind] = run_solve(pr, "native") if kind == "solve native" else run_minimal(pr, kind)
+            walls[kind].append(last[kind].wall)
+        bares.append(bare_solve_seconds(nx, number, repeat))
+    bare = statistics.median(bares)
+    fipy = run_solve(pr, "fipy", fipy_t_end)
+    per_step = {k: statistics.median(walls[k]) / last[k].steps for k in kinds}
+    per_step["solve fipy"] = fipy.per_step
+    evaluations = {k: last[k].evaluations / last[k].steps for k in kinds}
+    evaluations["solve fipy"] = fipy.evaluations / fipy.steps
+    reference = last["minimal numpy"].p_end
     return {
         "gamma": gamma, "nx": nx, "bare_us": bare * 1e6,
         "evaluation_us": {k: v * 1e6 for k, v in evaluation.items()},
         "evaluation_over_bare": {k: v / bare for k, v in evaluation.items()},
         "evaluation_agreement": {"p": relative_difference(p_k, p_np), "m": relative_difference(m_k, m_np)},
-        "step_us": {"minimal numpy": numpy_run.per_step * 1e6, "minimal kernel": kernel_run.per_step * 1e6,
-                    "solve native": solve_run.per_step * 1e6, "solve fipy": fipy_per_step * 1e6},
-        "step_over_bare": {"minimal numpy": numpy_run.per_step / bare, "minimal kernel": kernel_run.per_step / bare,
-                           "solve native": solve_run.per_step / bare, "solve fipy": fipy_per_step / bare},
-        "evaluations_per_step": {"minimal numpy": numpy_run.evaluations / numpy_run.steps,
-                                 "minimal kernel": kernel_run.evaluations / kernel_run.steps,
-                                 "solve native": solve_run.evaluations / solve_run.steps,
-                                 "solve fipy": fipy_run.evaluations / fipy_run.steps},
-        "fipy_over": {"solve native": fipy_per_step / solve_run.per_step,
-                      "minimal kernel": fipy_per_step / kernel_run.per_step},
+        "step_us": {k: v * 1e6 for k, v in per_step.items()},
+        "step_over_bare": {k: v / bare for k, v in per_step.items()},
+        "evaluations_per_step": evaluations,
+        "fipy_over": {k: fipy.per_step / per_step[k] for k in kinds},
         "fipy_t_end": fipy_t_end,
-        "final_agreement": {
-            "minimal kernel vs minimal numpy": relative_difference(kernel_run.p_end, numpy_run.p_end),
-            "minimal kernel vs solve native": relative_difference(kernel_run.p_end, solve_run.p_end),
-            "solve native vs solve fipy": (relative_difference(solve_run.p_end, fipy_run.p_end)
-                                           if fipy_t_end == T_SPAN[1] else None)},
-        "wall_s": {"minimal numpy": numpy_run.wall, "minimal kernel": kernel_run.wall,
-                   "solve native": solve_run.wall, "solve fipy": fipy_run.wall},
+        "final_agreement_vs_minimal_numpy": {
+            **{k: relative_difference(last[k].p_end, reference) for k in kinds if k != "minimal numpy"},
+            "solve fipy": relative_difference(fipy.p_end, reference) if fipy_t_end == T_SPAN[1] else None},
     }
 
 
@@ -332,7 +360,8 @@ def profiles(gamma: float, nx: int) -> dict:
     pr = Problem(gamma, nx)
     steps = round((T_SPAN[1] - T_SPAN[0]) / DT)
     return {"solve native": profile_per_step(lambda: run_solve(pr, "native"), steps),
-            "minimal kernel": profile_per_step(lambda: run_minimal(pr, pr.kernel_evaluate), steps)}
+            "minimal kernel": profile_per_step(lambda: run_minimal(pr, "minimal kernel"), steps),
+            "minimal compiled stage": profile_per_step(lambda: run_minimal(pr, "minimal compiled stage"), steps)}
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -367,23 +396,34 @@ def markdown(results: list[dict], first: dict, prof: dict, info: dict, quick: bo
                                                                        "sg_solve_rows")),
                      f"{r['evaluation_agreement']['p']:.1e}", f"{r['evaluation_agreement']['m']:.1e}"]
                     for r in results])
-    lines += ["", "## One implicit step, in bare solves (evaluations per step in parentheses)", "",
-              "\"minimal\": the BDF2 stepper of this script, mirroring `PhysicalFrame.stage` (SecantNewton "
-              "around one evaluation per iteration); \"solve\": the whole current `solvers.solve` per step. "
-              f"Targets: ≤ {TARGET_STEP[400]:g} bare solves at nx = 400, ≤ {TARGET_STEP[4000]:g} at nx = 4000.", ""]
-    kinds = ("minimal numpy", "minimal kernel", "solve native", "solve fipy")
-    lines += table(["γ", "nx", *kinds, "step µs: minimal kernel / solve native"],
+    lines += ["", "## One implicit step, in bare solves (coupling evaluations per step in parentheses)", "",
+              "\"minimal …\": the constant-dt BDF2 stepper of this script; its stage mirrors `PhysicalFrame.stage` "
+              "(SecantNewton around one evaluation per iteration) with the numpy evaluation, with "
+              "`kernels.physical_evaluate_1d`, or entirely compiled (`kernels.PhysicalStageKernel`). \"solve\": the "
+              f"whole current `solvers.solve` per step. Targets: ≤ {TARGET_STEP[400]:g} bare solves at nx = 400, "
+              f"≤ {TARGET_STEP[4000]:g} at nx = 4000.", ""]
+    kinds = list(results[0]["step_over_bare"])
+    lines += table(["γ", "nx", "bare µs", *kinds],
+                   [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['bare_us']:.1f}",
+                     *(f"{r['step_over_bare'][k]:.2f} ({r['evaluations_per_step'][k]:.2f})" for k in kinds)]
+                    for r in results])
+    lines += ["", "Per step in µs:", ""]
+    lines += table(["γ", "nx", *kinds], [[f"{r['gamma']:.0e}", str(r["nx"]),
+                                          *(f"{r['step_us'][k]:.1f}" for k in kinds)] for r in results])
+    lines += ["", f"## FiPy / native per step (target ≥ {TARGET_FIPY_RATIO:g} at nx = 400)", ""]
+    native = [k for k in kinds if k != "solve fipy"]
+    lines += table(["γ", "nx", *(f"FiPy / {k}" for k in native)],
+                   [[f"{r['gamma']:.0e}", str(r["nx"]), *(f"{r['fipy_over'][k]:.0f}" for k in native)]
+                    for r in results])
+    lines += ["", "## Agreement: max |Δp| / max p at the final time against the minimal numpy stepper", ""]
+    others = list(results[0]["final_agreement_vs_minimal_numpy"])
+    lines += table(["γ", "nx", *others],
                    [[f"{r['gamma']:.0e}", str(r["nx"]),
-                     *(f"{r['step_over_bare'][k]:.2f} ({r['evaluations_per_step'][k]:.2f})" for k in kinds),
-                     f"{r['step_us']['minimal kernel']:.1f} / {r['step_us']['solve native']:.1f}"]
+                     *(("—" if v is None else f"{v:.1e}") for v in r["final_agreement_vs_minimal_numpy"].values())]
                     for r in results])
-    lines += ["", f"## FiPy / native per step (target ≥ {TARGET_FIPY_RATIO:g} at nx = 400) and agreement", ""]
-    lines += table(["γ", "nx", "FiPy / solve native", "FiPy / minimal kernel", "kernel vs numpy (t = 3)",
-                    "kernel vs solve native (t = 3)", "solve native vs FiPy (t = 3)"],
-                   [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['fipy_over']['solve native']:.0f}",
-                     f"{r['fipy_over']['minimal kernel']:.0f}",
-                     *(("—" if v is None else f"{v:.1e}") for v in r["final_agreement"].values())]
-                    for r in results])
+    lines += ["", "`solve native` differs from the minimal steppers by its coupling tolerance's worth (its "
+              "growth-rate control and stage bookkeeping order the same arithmetic differently); the minimal "
+              "steppers agree with each other to round-off."]
     if fipy_scaled:
         lines += ["", f"FiPy timed on t ∈ [0, {results[0]['fipy_t_end']:g}] only and compared per step (its early "
                   "steps need more coupling evaluations, so this slightly overstates FiPy's cost)."]
@@ -420,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     fipy_t_end = 0.3 if args.quick else T_SPAN[1]
     warm = Problem(GAMMAS[0], NXS[0])                       # compile / load the kernels outside the timings
-    run_minimal(warm, warm.kernel_evaluate, 0.05)
+    for kind in STEPPERS:
+        run_minimal(warm, kind, 0.05)
     results = []
     for gamma in GAMMAS:
         for nx in NXS:

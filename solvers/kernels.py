@@ -44,8 +44,7 @@ from numba import njit
 
 from .coupling import MAX_HALVINGS, CouplingError, SecantNewton
 
-__all__ = ["sg_solve_rows", "sg_apply_rows", "physical_evaluate", "physical_evaluate_1d",
-           "shifted_quadrature", "PhysicalStageKernel"]
+__all__ = ["sg_solve_rows", "sg_apply_rows", "physical_evaluate", "physical_evaluate_1d", "PhysicalStageKernel"]
 
 
 _EXP_OVERFLOW = 709.79      # expm1(s) = inf for every s ≥ this (overflow starts at 709.7827…)
@@ -400,26 +399,6 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
     return status, u, r, buffers[cur].copy(), m_hats[cur].copy(), evaluations, updates, has_jacobian
 
 
-@njit(cache=True)
-def _shifted_quadrature(values, weights, source):
-    K, n = values.shape
-    P, R = weights.shape[0], weights.shape[1]
-    if source.shape[0] != K:
-        raise ValueError("source must have shape (K,) for values of shape (K, n)")
-    if weights.shape[2] != n:
-        raise ValueError("values (K, n) and weights (P, R, n) must share n")
-    _check_sources(source, P)
-    m = np.zeros(K)
-    for j in range(K):
-        al = source[j]
-        for r in range(R):
-            s = 0.0
-            for i in range(n):
-                s += values[j, i] * weights[al, r, i]
-            m[j] += s
-    return m
-
-
 # -- entry points: conversions here, every other check inside the compiled code (no per-call numpy) ----------
 def _floats(name: str, value, ndim: int) -> np.ndarray:
     out = np.ascontiguousarray(value, dtype=np.float64)
@@ -592,14 +571,3 @@ class PhysicalStageKernel:
             raise CouplingError("coupling Newton step increased the residual even when halved "
                                 f"{MAX_HALVINGS} times; reduce dt")
         return u, r, p, m_hat
-
-
-def shifted_quadrature(values: np.ndarray, weights: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """m_j = Σ_r Σ_i values[j, i] · weights[source[j], r, i]: activities from per-channel samples.
-
-    For the desingularised frame, values[j] = S_j(μ_src + ε y_i) h (activations evaluated at the
-    shifted points, one row per channel, computed by the caller since S may be any callable) and
-    weights = q (P, R, n) (or q[:, None, :] in 1D): one pass, no (K, P) intermediate.
-    """
-    return _shifted_quadrature(_floats("values", values, 2), _floats("weights", weights, 3),
-                               _indices("source", source))

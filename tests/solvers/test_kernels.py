@@ -15,7 +15,7 @@ from fokker import Grid, presets
 from solvers.coupling import CouplingError, SecantNewton
 from solvers.fluxes import apply_bands, bernoulli, sg_bands, stage_bands
 from solvers.kernels import (PhysicalStageKernel, physical_evaluate, physical_evaluate_1d, sg_apply_rows,
-                             sg_solve_rows, shifted_quadrature)
+                             sg_solve_rows)
 from solvers.linalg import solve_stage
 
 GAMMAS = [1.0, 1e2, 1e4, 1e6, 1e10]
@@ -254,14 +254,6 @@ def test_compiled_stage_failures_raise_coupling_errors():
                             internal, net.weights.T, net.reversal, net.gamma)
 
 
-def test_shifted_quadrature_matches_einsum():
-    rng = np.random.default_rng(7)
-    values, q = rng.random((4, 50)), rng.random((3, 2, 50))
-    source = np.array([2, 0, 0, 1])
-    np.testing.assert_allclose(shifted_quadrature(values, q, source),
-                               np.einsum("ji,jri->j", values, q[source]), rtol=1e-13)
-
-
 def test_invalid_arguments_are_named():
     drift, D, rhs = np.zeros((2, 9)), np.ones(2), np.ones((2, 10))
     with pytest.raises(ValueError, match="face_drift"):
@@ -280,7 +272,8 @@ def test_invalid_arguments_are_named():
     with pytest.raises(FloatingPointError, match="non-finite"):
         sg_solve_rows(drift, D, 0.1, 1.0, 0.1, np.full((2, 10), np.nan))
     with pytest.raises(TypeError, match="source"):
-        shifted_quadrature(np.ones((1, 10)), np.ones((1, 1, 10)), np.array([0.5]))
+        physical_evaluate_1d(drift, np.ones(2), np.ones(2), np.linspace(0, 1, 9), D, 0.1, 1.0, 0.1, rhs,
+                             np.ones((1, 10)), np.array([0.5]))
     with pytest.raises(ValueError, match="row_weights"):
         physical_evaluate(drift[:, None], np.ones(2), np.ones(2), np.linspace(0, 1, 9), D, 0.1, 1.0, 0.1,
                           rhs[:, None], np.ones((1, 10)), np.array([0]), row_weights=np.ones(2))
