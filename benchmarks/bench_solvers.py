@@ -13,11 +13,13 @@ Tables written (stdout, ``benchmarks/results/solvers.md`` and ``solvers.json``):
    the numpy path (``stage_bands`` + ``solve_stage`` + quadrature matrix product, as
    ``PhysicalFrame.stage`` does today) vs ``solvers.kernels.physical_evaluate_1d`` (and its
    compiled core without the argument checks).
+   Also L p (the explicit rate): ``apply_bands(sg_bands(...))`` vs ``kernels.sg_apply_rows``.
 2. One implicit step: a minimal BDF2 stepper written here that mirrors ``PhysicalFrame.stage``
    (``solvers.coupling.SecantNewton`` around the evaluation, Jacobian kept across stages, linear
-   extrapolation of the activities as the guess, positivity limiter) with either evaluation, and
-   the whole current ``solvers.solve`` per step (native and FiPy); FiPy / native ratios against
-   both; agreement of the final densities.
+   extrapolation of the activities as the guess, positivity limiter) with the numpy evaluation,
+   with ``physical_evaluate_1d``, or with the whole iteration compiled
+   (``kernels.PhysicalStageKernel``); and the whole current ``solvers.solve`` per step (native
+   and FiPy); FiPy / native ratios against each; agreement of the final densities.
 3. First-call cost of the kernels in a fresh process, with a warm and with a cold numba cache.
 4. cProfile of ``solvers.solve`` and of the compiled minimal stepper: the top per-step costs.
 
@@ -50,7 +52,7 @@ from scipy.linalg import lapack
 from fokker import Grid, presets
 from solvers import kernels, solve
 from solvers.coupling import SecantNewton
-from solvers.fluxes import stage_bands
+from solvers.fluxes import apply_bands, sg_bands, stage_bands
 from solvers.linalg import solve_stage
 from solvers.stepping import limit_positive
 
@@ -259,15 +261,17 @@ def measure(gamma: float, nx: int, quick: bool, fipy_t_end: float) -> dict:
     gB = gamma * pr.net.reversal_current(m0)
     core_args = (pr.f_faces[:, None, :], gA, gB, pr.x_faces, pr.D, pr.h, alpha, a, rhs[:, None, :],
                  pr.quadrature, pr.src.astype(np.int64), np.ones(1))
+    drift = np.multiply.outer(-gA, pr.x_faces) + gB[:, None] + pr.f_faces
     p_np, m_np = pr.numpy_evaluate(m0, rhs, alpha, a)
     p_k, m_k = pr.kernel_evaluate(m0, rhs, alpha, a)
     evaluation = {
         "numpy": median_seconds(lambda: pr.numpy_evaluate(m0, rhs, alpha, a), number, repeat),
         "kernel": median_seconds(lambda: pr.kernel_evaluate(m0, rhs, alpha, a), number, repeat),
         "kernel core": median_seconds(lambda: kernels._physical_evaluate(*core_args), number, repeat),
+        "L p numpy": median_seconds(lambda: apply_bands(*sg_bands(drift, pr.D, pr.h), rhs), number, repeat),
+        "L p sg_apply_rows": median_seconds(lambda: kernels.sg_apply_rows(drift, pr.D, pr.h, rhs), number, repeat),
         "sg_solve_rows": median_seconds(
-            lambda: kernels.sg_solve_rows(np.multiply.outer(-gA, pr.x_faces) + gB[:, None] + pr.f_faces,
-                                          pr.D, pr.h, alpha, a, rhs), number, repeat),
+            lambda: kernels.sg_solve_rows(drift, pr.D, pr.h, alpha, a, rhs), number, repeat),
     }
     # whole runs, interleaved round by round (a shared machine's load drifts), with a bare-solve timing
     # in every round: the minimal steppers, the current solve (native); FiPy once
@@ -320,11 +324,18 @@ kernels.physical_evaluate_1d(v, np.ones(R), np.ones(R), np.linspace(0, 1, n - 1)
 t4 = time.perf_counter()
 kernels.sg_apply_rows(v, D, 0.01, rhs)
 t5 = time.perf_counter()
+from solvers.coupling import SecantNewton
+stage = kernels.PhysicalStageKernel(SecantNewton(1e-10, np.ones(1), np.ones(1)), v[:, None], np.linspace(0, 1, n - 1),
+                                    D, 0.01, np.ones((1, n)) * 0.01, np.array([0]), np.array([0]), np.ones((1, 1)),
+                                    np.ones(1), 1.0)
+stage.solve(rhs[:, None], 1.0, 0.01, np.zeros(1), np.zeros(1))
+t5b = time.perf_counter()
 kernels.sg_solve_rows(v, D, 0.01, 1.0, 0.01, rhs)
 t6 = time.perf_counter()
 json.dump({"import numba": t1 - t0, "import solvers.kernels": t2 - t1, "first sg_solve_rows": t3 - t2,
            "first physical_evaluate_1d": t4 - t3, "first sg_apply_rows": t5 - t4,
-           "second sg_solve_rows": t6 - t5}, sys.stdout)
+           "first PhysicalStageKernel.solve": t5b - t5,
+           "second sg_solve_rows": t6 - t5b}, sys.stdout)
 """
 
 
@@ -390,10 +401,11 @@ def markdown(results: list[dict], first: dict, prof: dict, info: dict, quick: bo
              "(fresh band copies, median), measured in the same run.", "",
              "## One coupling evaluation (drift, stage solve, activities), in bare solves", ""]
     lines += table(["γ", "nx", "bare µs", "numpy path", "kernel", "kernel core (no checks)", "sg_solve_rows only",
-                    "max |Δp|/max p", "max |Δm|/max m"],
+                    "L p: numpy", "L p: sg_apply_rows", "max |Δp|/max p", "max |Δm|/max m"],
                    [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['bare_us']:.1f}",
                      *(f"{r['evaluation_over_bare'][k]:.2f}" for k in ("numpy", "kernel", "kernel core",
-                                                                       "sg_solve_rows")),
+                                                                       "sg_solve_rows", "L p numpy",
+                                                                       "L p sg_apply_rows")),
                      f"{r['evaluation_agreement']['p']:.1e}", f"{r['evaluation_agreement']['m']:.1e}"]
                     for r in results])
     lines += ["", "## One implicit step, in bare solves (coupling evaluations per step in parentheses)", "",
@@ -407,9 +419,11 @@ def markdown(results: list[dict], first: dict, prof: dict, info: dict, quick: bo
                    [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['bare_us']:.1f}",
                      *(f"{r['step_over_bare'][k]:.2f} ({r['evaluations_per_step'][k]:.2f})" for k in kinds)]
                     for r in results])
-    lines += ["", "Per step in µs:", ""]
-    lines += table(["γ", "nx", *kinds], [[f"{r['gamma']:.0e}", str(r["nx"]),
-                                          *(f"{r['step_us'][k]:.1f}" for k in kinds)] for r in results])
+    lines += ["", "Per step in µs, and cell-steps per second (nx / time per step):", ""]
+    lines += table(["γ", "nx", *kinds, "cell-steps/s: solve native", "cell-steps/s: minimal compiled stage"],
+                   [[f"{r['gamma']:.0e}", str(r["nx"]), *(f"{r['step_us'][k]:.1f}" for k in kinds),
+                     f"{r['nx'] / r['step_us']['solve native'] * 1e6:.2e}",
+                     f"{r['nx'] / r['step_us']['minimal compiled stage'] * 1e6:.2e}"] for r in results])
     lines += ["", f"## FiPy / native per step (target ≥ {TARGET_FIPY_RATIO:g} at nx = 400)", ""]
     native = [k for k in kinds if k != "solve fipy"]
     lines += table(["γ", "nx", *(f"FiPy / {k}" for k in native)],

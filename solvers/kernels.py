@@ -301,6 +301,49 @@ def _solve_small(matrix, rhs):
     return x, True
 
 
+@njit(cache=True)
+def _all_finite(r) -> bool:
+    for j in range(r.shape[0]):
+        if not math.isfinite(r[j]):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _broyden_update(jacobian, dr, du) -> None:
+    """Broyden's good update J ← J + (Δr − J du) duᵀ / duᵀdu, in place (plain loops: K is small)."""
+    K = du.shape[0]
+    dd = 0.0
+    for j in range(K):
+        dd += du[j] * du[j]
+    for i in range(K):
+        jd = 0.0
+        for j in range(K):
+            jd += jacobian[i, j] * du[j]
+        c = dr[i] - jd
+        for j in range(K):
+            jacobian[i, j] += c * du[j] / dd
+
+
+@njit(cache=True)
+def _stage_residual(u, out, m_hat, f_faces, x_faces, diffusion, h, quadrature, source, internal, weights, reversal,
+                    gamma, row_weights, alpha, a, rhs, x, m_full, gA, gB, xbar, v, wu, inv_d):
+    """r = u − m̂(u): activities m (u for the internal channels), γA, γB, then the fused evaluation."""
+    for j in range(u.shape[0]):
+        m_full[internal[j]] = u[j]
+    for al in range(gA.shape[0]):
+        sa = 0.0
+        sb = 0.0
+        for k in range(m_full.shape[0]):
+            sa += m_full[k] * weights[al, k]
+            sb += (m_full[k] * reversal[k]) * weights[al, k]
+        gA[al] = gamma * sa
+        gB[al] = gamma * sb
+    _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights,
+                   x, out, m_hat, xbar, v, wu, inv_d)
+    return u - m_hat
+
+
 # status codes of _physical_stage
 _CONVERGED, _NON_FINITE, _TOO_MANY, _SINGULAR, _NO_DESCENT = 0, 1, 2, 3, 4
 
@@ -325,28 +368,15 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
     buffers = np.empty((3, P, R, n))        # accepted, trial and finite-difference evaluations
     cur, new, tmp = 0, 1, 2
 
-    def residual(u, slot):
-        for j in range(K):
-            m_full[internal[j]] = u[j]
-        for al in range(P):
-            sa = 0.0
-            sb = 0.0
-            for k in range(m_full.shape[0]):
-                sa += m_full[k] * weights[al, k]
-                sb += (m_full[k] * reversal[k]) * weights[al, k]
-            gA[al] = gamma * sa
-            gB[al] = gamma * sb
-        _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadrature, source, row_weights,
-                       x, buffers[slot], m_hats[slot], xbar, v, wu, inv_d)
-        return u - m_hats[slot]
-
     u = u0.copy()
-    r = residual(u, cur)
+    r = _stage_residual(u, buffers[cur], m_hats[cur], f_faces, x_faces, diffusion, h,
+                                  quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
+                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
     evaluations, updates, used = 1, 0, 1
     fresh = False
     status = _CONVERGED
     while not _converged(r, tol, scale):
-        if not np.all(np.isfinite(r)):
+        if not _all_finite(r):
             status = _NON_FINITE
             break
         if used > max_evaluations:
@@ -357,7 +387,9 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                 step = 1e-7 * max(abs(u[j]), typical[j])
                 w = u.copy()
                 w[j] += step
-                jacobian[:, j] = (residual(w, tmp) - r) / step
+                jacobian[:, j] = (_stage_residual(w, buffers[tmp], m_hats[tmp], f_faces, x_faces, diffusion, h,
+                                  quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
+                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d) - r) / step
             evaluations += K
             used += K
             updates += 1
@@ -371,7 +403,9 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                 break
             continue
         du = -du
-        r_new = residual(u + du, new)
+        r_new = _stage_residual(u + du, buffers[new], m_hats[new], f_faces, x_faces, diffusion, h,
+                                  quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
+                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
         evaluations += 1
         used += 1
         norm = _residual_norm(r, scale)
@@ -379,7 +413,9 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
             descended = False
             for _ in range(max_halvings):
                 du *= 0.5
-                r_new = residual(u + du, new)
+                r_new = _stage_residual(u + du, buffers[new], m_hats[new], f_faces, x_faces, diffusion, h,
+                                  quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
+                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
                 evaluations += 1
                 used += 1
                 if _residual_norm(r_new, scale) < norm:
@@ -389,7 +425,7 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                 status = _NO_DESCENT
                 break
         # Broyden's good update: J ← J + (Δr − J du) duᵀ / duᵀdu
-        jacobian += np.outer(r_new - r - jacobian @ du, du) / (du @ du)
+        _broyden_update(jacobian, r_new - r, du)
         if _residual_norm(r_new, scale) > 0.5 * norm:
             has_jacobian = False
         fresh = False
