@@ -22,13 +22,21 @@ numpy path (``solvers.fluxes.stage_bands`` + ``solvers.linalg.solve_stage``), al
   σ_i = α + a c B(z_{i−1}) σ_{i−1} / d_{i−1} ≥ α, and its pivot is d_i = σ_i + a c B(−z_i).
   Computing d_i this way (sums of positive terms only) instead of as a difference makes every
   pivot exact to a few ulps however large a‖L‖ / α is, and for rhs ≥ 0 every intermediate
-  value and the solution are sums of non-negative terms: p ≥ 0 always, with componentwise
-  relative accuracy (no pivoting needed, no growth).
+  value and the solution are sums of non-negative terms: p ≥ 0 whenever rhs ≥ 0 (any α, a, z),
+  with componentwise relative accuracy (no pivoting needed, no growth). Where the numpy path's
+  LAPACK elimination loses digits (a‖L‖ ≫ α with several potential wells, errors up to
+  ε‖L‖ / |λ₂|) this one stays exact to round-off.
 - The mass restoration of ``solve_stage`` is kept (each row rescaled to Σ p = Σ rhs / α, skipped
   for a row whose solution sums to 0), so the stage conserves mass to round-off.
 - Non-finite data raise FloatingPointError instead of returning NaN; wrong shapes or values
   raise ValueError naming the argument (checked inside the compiled code, so the checks cost
   nothing measurable).
+
+Entry points: ``sg_solve_rows`` (the stage solve for given face drifts), ``sg_apply_rows`` (L p),
+``physical_evaluate`` / ``physical_evaluate_1d`` (one coupling evaluation of the physical frame:
+drift from γA, γB, stage solves, activities quadrature and first moments in one pass) and
+``PhysicalStageKernel`` (a whole physical-frame stage: the secant–Newton coupling iteration of
+``solvers.coupling.SecantNewton`` run in compiled code around that evaluation).
 
 The kernels are compiled lazily on first use with ``cache=True`` (later processes load the
 machine code from the cache); the wrappers pass C-contiguous float64 / int64 arrays only, so
@@ -539,7 +547,8 @@ class PhysicalStageKernel:
     it to None) and ``coupling.evaluations`` / ``coupling.jacobian_updates`` are counted as by
     ``SecantNewton.solve``; failures raise the same ``CouplingError``. Small linear systems use
     Gaussian elimination with partial pivoting (as LAPACK gesv), so iterates equal those of the
-    Python iteration to round-off.
+    Python iteration to round-off. A non-finite density (non-finite data) raises
+    FloatingPointError from the stage solve.
 
     f_faces (P, R, n−1), x_faces (n−1,), diffusion (P,), h: as in ``physical_evaluate``;
     quadrature (Ki, n), source (Ki,), internal (Ki,) channel indices in [0, K);
