@@ -20,8 +20,10 @@ Tables written (stdout, ``benchmarks/results/solvers.md`` and ``solvers.json``):
    with ``physical_evaluate_1d``, or with the whole iteration compiled
    (``kernels.PhysicalStageKernel``); and the whole current ``solvers.solve`` per step (native
    and FiPy); FiPy / native ratios against each; agreement of the final densities.
-3. First-call cost of the kernels in a fresh process, with a warm and with a cold numba cache.
-4. cProfile of ``solvers.solve`` and of the compiled minimal stepper: the top per-step costs.
+3. One stage solve of the desingularised frame (γ = 1e4, 1e8; ny = 400, 4000): numpy vs
+   ``kernels.sg_solve_rows``.
+4. First-call cost of the kernels in a fresh process, with a warm and with a cold numba cache.
+5. cProfile of ``solvers.solve`` and of the compiled minimal stepper: the top per-step costs.
 
 Usage: python benchmarks/bench_solvers.py [--quick] [--output-dir DIR]
 (--quick: fewer repetitions, FiPy timed on [0, 0.3] and scaled per step; about a minute.)
@@ -314,6 +316,30 @@ def measure(gamma: float, nx: int, quick: bool, fipy_t_end: float) -> dict:
     }
 
 
+def desingularised_stage(gamma: float, ny: int, quick: bool) -> dict:
+    """One stage solve of the desingularised frame (drift −A y + ε f̄(μ + ε y) given, BDF2 stage in
+    physical time: a = γ dt) on Grid(−4, 4, ny): the numpy path vs ``kernels.sg_solve_rows``."""
+    net = presets.ei_single(gamma)
+    y = Grid(-4.0, 4.0, ny)
+    eps = gamma ** -0.5
+    (point,) = net.balance()
+    mu, A = point.voltage, point.conductance
+    x = mu[:, None] + eps * y.centers[None, :]
+    drift = np.multiply.outer(-A, y.inner_faces)
+    drift += eps * np.stack([pop.intrinsic.face_average(x[a, :-1], x[a, 1:]) for a, pop in enumerate(net.populations)])
+    q = y.gaussian(0.0, 0.5)[None, :]
+    alpha, a = 1.5, gamma * DT
+    number, repeat = (100, 5) if quick else (400, 15)
+    bare = bare_solve_seconds(ny, number, repeat)
+    numpy_s = median_seconds(lambda: solve_stage(*stage_bands(drift, net.diffusion, y.width, alpha, a), q, alpha),
+                             number, repeat)
+    kernel_s = median_seconds(lambda: kernels.sg_solve_rows(drift, net.diffusion, y.width, alpha, a, q), number, repeat)
+    agree = relative_difference(kernels.sg_solve_rows(drift, net.diffusion, y.width, alpha, a, q),
+                                solve_stage(*stage_bands(drift, net.diffusion, y.width, alpha, a), q, alpha))
+    return {"gamma": gamma, "ny": ny, "bare_us": bare * 1e6, "numpy_over_bare": numpy_s / bare,
+            "kernel_over_bare": kernel_s / bare, "agreement": agree}
+
+
 FIRST_CALL_SCRIPT = r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -395,7 +421,7 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def markdown(results: list[dict], first: dict, prof: dict, info: dict, quick: bool) -> str:
+def markdown(results: list[dict], desing: list[dict], first: dict, prof: dict, info: dict, quick: bool) -> str:
     def row(cells):
         return "| " + " | ".join(cells) + " |"
 
@@ -459,6 +485,10 @@ def markdown(results: list[dict], first: dict, prof: dict, info: dict, quick: bo
     if fipy_scaled:
         lines += ["", f"FiPy timed on t ∈ [0, {results[0]['fipy_t_end']:g}] only and compared per step (its early "
                   "steps need more coupling evaluations, so this slightly overstates FiPy's cost)."]
+    lines += ["", "## Desingularised frame: one stage solve (face drift given), in bare solves", ""]
+    lines += table(["γ", "ny", "bare µs", "numpy path", "sg_solve_rows", "max |Δq|/max q"],
+                   [[f"{d['gamma']:.0e}", str(d["ny"]), f"{d['bare_us']:.1f}", f"{d['numpy_over_bare']:.2f}",
+                     f"{d['kernel_over_bare']:.2f}", f"{d['agreement']:.1e}"] for d in desing])
     lines += ["", "## First call of the kernels in a fresh process (seconds)", ""]
     keys = list(first["warm"])
     lines += table(["numba cache", *keys], [[k, *(f"{first[k][c]:.3f}" for c in keys)] for k in ("warm", "cold")])
@@ -500,13 +530,15 @@ def main(argv: list[str] | None = None) -> int:
         for nx in NXS:
             results.append(measure(gamma, nx, args.quick, fipy_t_end))
             print(f"  done gamma={gamma:.0e} nx={nx}", file=sys.stderr, flush=True)
+    desing = [desingularised_stage(gamma, ny, args.quick) for gamma in (1e4, 1e8) for ny in NXS]
     first = first_call_costs()
     prof = profiles(*PROFILE)
     info = machine()
-    text = markdown(results, first, prof, info, args.quick)
+    text = markdown(results, desing, first, prof, info, args.quick)
     sys.stdout.write(text)
     write_atomic(os.path.join(args.output_dir, "solvers.md"), text)
-    payload = {"machine": info, "quick": args.quick, "results": results, "first_call_s": first,
+    payload = {"machine": info, "quick": args.quick, "results": results, "desingularised_stage": desing,
+               "first_call_s": first,
                "profile": {"gamma": PROFILE[0], "nx": PROFILE[1], **prof}}
     write_atomic(os.path.join(args.output_dir, "solvers.json"), json.dumps(payload, indent=1) + "\n")
     return 0

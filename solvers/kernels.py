@@ -582,20 +582,22 @@ class PhysicalStageKernel:
         Ki = self.internal.size
         if coupling.scale.shape != (Ki,) or coupling.typical.shape != (Ki,):
             raise ValueError(f"coupling.scale and coupling.typical must have shape ({Ki},)")
+        self._jacobian = np.zeros((Ki, Ki))           # updated in place; shared as coupling.jacobian
 
     def solve(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
               u_guess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(u, r, p (P, R, n), m̂ (Ki,)) of the converged stage, starting from u_guess (Ki,)."""
         c = self.coupling
-        Ki = self.internal.size
         has = c.jacobian is not None
-        jacobian = np.array(c.jacobian, dtype=np.float64) if has else np.zeros((Ki, Ki))
+        jacobian = self._jacobian
+        if has and c.jacobian is not jacobian:        # set from outside: take a copy into the buffer
+            jacobian[...] = c.jacobian
         external = _floats("external", external, 1)
         if external.shape != self.reversal.shape:
             raise ValueError(f"external must have shape {self.reversal.shape}, got {external.shape}")
         u0 = _floats("u_guess", u_guess, 1)
-        if u0.shape != (Ki,):
-            raise ValueError(f"u_guess must have shape ({Ki},), got {u0.shape}")
+        if u0.shape != (self.internal.size,):
+            raise ValueError(f"u_guess must have shape ({self.internal.size},), got {u0.shape}")
         status, u, r, p, m_hat, evaluations, updates, has = _physical_stage(
             self.f_faces, self.x_faces, self.diffusion, self.h, self.quadrature, self.source, self.internal,
             self.weights, self.reversal, self.gamma, self.row_weights, external, float(alpha), float(a),

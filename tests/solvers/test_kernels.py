@@ -224,6 +224,8 @@ def test_compiled_stage_repeats_the_python_iteration(name, gamma):
             return u - m_hat, p_new
 
         rhs = p_c
+        if step == 2:                                             # as the step rescue does
+            python.jacobian = compiled.jacobian = None
         u_py, r_py, p_py = python.solve(evaluate, u_py)
         u_c, r_c, p_c, m_c = stage.solve(rhs, alpha, a, external, u_c)
         assert (compiled.evaluations, compiled.jacobian_updates) == (python.evaluations, python.jacobian_updates)
