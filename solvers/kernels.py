@@ -59,7 +59,7 @@ _EXP_OVERFLOW = 709.79      # expm1(s) = inf for every s ≥ this (overflow star
 
 
 # -- compiled cores ---------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _face_weights(v: float, scale: float, coef: float) -> tuple[float, float]:
     """(coef·B(z), coef·B(−z)) for z = v·scale, both to full relative accuracy."""
     z = v * scale
