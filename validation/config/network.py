@@ -72,6 +72,7 @@ def build_activity(spec: dict):
 # -- preset overrides, from the preset functions' signatures ---------------------------------
 Reader = Callable[[str, str, object], object]
 MODEL_OBJECTS = {"exc": "activation", "inh": "activation", "intrinsic": "intrinsic", "drive": "activity"}
+NUMBER_KEYWORDS = ("current",)   # preset keywords with a None default that take one number
 """Preset keywords whose value is a model object, and the kind of spec that describes it."""
 
 
@@ -117,6 +118,8 @@ def _override(key: str, default: object, P: int) -> tuple[Reader, Callable] | No
         if P == 1:
             return (lambda s, p, v: read_number(s, p, v, low=0.0, low_open=True)), (lambda v: v)
         return (lambda s, p, v: read_per_population(s, p, v, low=0.0, low_open=True)), (lambda v: v)
+    if key in NUMBER_KEYWORDS:
+        return (lambda s, p, v: read_number(s, p, v)), (lambda v: v)
     if default is None or isinstance(default, (bool, str)) or callable(default):
         return None
     try:
