@@ -1,4 +1,4 @@
-"""Synaptic activation functions S_k(x) > 0 (model.md §1)."""
+"""Synaptic activation functions S_k(x) > 0 (docs/theory/network.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

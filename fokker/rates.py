@@ -1,4 +1,4 @@
-"""Firing-rate networks with Dale's law (rate_networks.md §1, §4, §5).
+"""Firing-rate networks with Dale's law (docs/theory/rates.md).
 
 The model is
 

@@ -1,4 +1,4 @@
-"""RateNetwork and its builders (rate_networks.md §1, §4)."""
+"""RateNetwork and its builders (docs/theory/rates.md)."""
 import numpy as np
 import pytest
 

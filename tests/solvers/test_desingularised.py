@@ -1,4 +1,4 @@
-"""The desingularised solver, its γ = ∞ limit and the automatic frame (model.md §4)."""
+"""The desingularised solver, its γ = ∞ limit and the automatic frame (docs/theory/desingularised.md)."""
 import math
 import warnings
 

@@ -1,4 +1,4 @@
-"""The native physical-frame solver against exact solutions and its invariants (model.md §2, §6)."""
+"""The native physical-frame solver against exact solutions and its invariants (docs/theory/network.md and docs/numerics.md)."""
 import math
 import warnings
 

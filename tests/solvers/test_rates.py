@@ -1,4 +1,4 @@
-"""Rate-network solvers: equilibria, the neuron game, LDS certificates (rate_networks.md §2–§5)."""
+"""Rate-network solvers: equilibria, the neuron game, LDS certificates (docs/theory/rates.md)."""
 import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar

@@ -1,4 +1,4 @@
-"""The finite-n network of model.md §1, stepped with the exact Ornstein–Uhlenbeck update of §6.
+"""The finite-n network of docs/theory/network.md, stepped with the exact Ornstein–Uhlenbeck update (docs/numerics.md).
 
 For neuron i of population α (n neurons per population)
 
@@ -17,7 +17,7 @@ the step is
     X ← e X + φ (γ B_α + c_α + f̃_α(X)) + s ξ,        ξ ~ N(0, 1),
 
 with A_α = Σ_k J_{αk} m_k and B_α = Σ_k J_{αk} m_k E_k (so φ γ B_α = (1 − e) x*_α
-and nothing is divided by A_α). This is model.md §6's exact OU step; for a Leak
+and nothing is divided by A_α). This is docs/numerics.md's exact OU step; for a Leak
 intrinsic and constant activations it is the exact transition of the OU process
 (no time-discretisation error at all). φ and s use expm1 and switch to their
 series (φ → h, s → σ sqrt(h)) as r h → 0, which covers A_α = 0. γ = ∞ is refused.
@@ -197,7 +197,7 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                        seed=None, t_eval=None, summary_only: bool = False,
                        threads: int | None = None, precision: str = "double",
                        coupling: str = "auto", noise: str = "buffer") -> ParticleRun:
-    """Simulate the n-neuron-per-population network of model.md §1 with the exact OU step.
+    """Simulate the n-neuron-per-population network of docs/theory/network.md with the exact OU step.
 
     Parameters
     ----------

@@ -21,7 +21,7 @@ def _within(value, exact, se, k=5.0):
 @pytest.mark.parametrize("coupling", ["explicit", "implicit"])
 @pytest.mark.parametrize("gamma, dt", [(10.0, 0.05), (1e3, 0.01), (0.0, 0.1)])
 def test_exact_ou_mean_and_variance_with_constant_activations(gamma, dt, coupling):
-    """Gaussian initial data stays Gaussian with the exact OU mean and variance (model.md §2).
+    """Gaussian initial data stays Gaussian with the exact OU mean and variance (docs/theory/network.md).
 
     5 standard errors: each check fails with probability < 1e-6 (Gaussian sampling error).
     """

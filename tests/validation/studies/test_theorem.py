@@ -52,7 +52,7 @@ def test_p2_p3_p4_slopes_and_limits(small_run):
     h = 2 * SMALL.y_half / SMALL.y_cells
     assert abs(w1_lim.fitted - w1_lim.predicted) < h ** 2
     st = res.stationary.set_index("gamma")
-    assert st.loc[100.0, "sqrt_gamma_std"] == pytest.approx(0.325840, abs=2e-6)   # model.md §5 reference
+    assert st.loc[100.0, "sqrt_gamma_std"] == pytest.approx(0.325840, abs=2e-6)   # docs/theory/convergence.md reference
 
 
 def test_other_parts(small_run):

@@ -1,6 +1,6 @@
 """``fokker-balance balance CONFIG``: the balance points of a configuration and their stability.
 
-Prints one row per balance point x̄ (model.md §3): the voltages x̄_α, the limiting
+Prints one row per balance point x̄ (docs/theory/balance.md): the voltages x̄_α, the limiting
 conductances Ā_α, the eigenvalues of the net-current Jacobian ∂F/∂x and whether the
 point is stable (all real parts < 0), and the residual max |F_α(x̄)|.
 Exit code 0 when at least one balance point exists, 1 otherwise.

@@ -1,4 +1,4 @@
-"""``fokker-balance rates``: the rate-network studies (a)–(d) of rate_networks.md, figures + CSV."""
+"""``fokker-balance rates``: the rate-network studies (a)–(d) of docs/theory/rates.md, figures + CSV."""
 from __future__ import annotations
 
 import argparse

@@ -3,7 +3,7 @@
 RESULTS_DIR is a study folder (``<output>/<study name>``, merged on read) or its
 merged ``.nc`` file. Figures (PNG + PDF): the measured quantities over time for every
 point (seed-averaged); with several n and W1 measured, W1 at the final time against n
-on log–log axes with the fitted slope and the predicted n^(-1/2) line (model.md §5,
+on log–log axes with the fitted slope and the predicted n^(-1/2) line (docs/theory/convergence.md,
 P1); with several γ, √γ·std at the final time against γ (P2). ``report.md`` lists the
 configuration, package versions, fitted slopes and a table of final-time values.
 """
@@ -101,7 +101,7 @@ def final_value_figure(final: xr.DataArray, axis: str, ylabel: str, stem: str, o
 
 
 def width_limit(ds: xr.Dataset) -> np.ndarray | None:
-    """σ_α / √(2 Ā_α) at the unique stable balance point (model.md §5, P2), or None if not defined."""
+    """σ_α / √(2 Ā_α) at the unique stable balance point (docs/theory/convergence.md, P2), or None if not defined."""
     from ...config import loads
     net = loads(ds.attrs["config"]).network()
     if np.any(net.is_external):

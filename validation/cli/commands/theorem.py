@@ -1,4 +1,4 @@
-"""``fokker-balance theorem``: the convergence-theorem study (model.md §5: P0, P2–P7, bistable).
+"""``fokker-balance theorem``: the convergence-theorem study (docs/theory/convergence.md: P0, P2–P7, bistable).
 
 Runs :func:`validation.studies.theorem.run_theorem` (``--quick``: fewer γ, n ≤ 1e5, coarser
 grids; under a minute on 2 cores), prints the summary table (fitted versus predicted slopes

@@ -1,4 +1,4 @@
-"""Study P1 (model.md §5): the finite-n network converges to the mean-field law as n → ∞.
+"""Study P1 (docs/theory/convergence.md): the finite-n network converges to the mean-field law as n → ∞.
 
 Prediction: at fixed γ, W1(empirical law of the n particles at time t, p_γ(t)) = O(n^(−1/2)).
 
@@ -12,7 +12,7 @@ Measured, at every output time:
 - W1 in x between each particle run (γ, n, seed) and p_γ(t); the seed-mean and its
   standard error; the least-squares slope of log W1 against log n per (γ, t) (theory −1/2);
 - across γ at the largest n: W1 in x and W1 in the rescaled variable y = √γ (x − mean),
-  each law centred at its own mean (the desingularised frame of model.md §4), where
+  each law centred at its own mean (the desingularised frame of docs/theory/desingularised.md), where
   sampling error alone gives a γ-independent value.
 
 Two phases of independent tasks (dicts) through :func:`validation.store.runner.run_tasks`:

@@ -1,4 +1,4 @@
-"""Rate-network studies (rate_networks.md §3–§5), each a list of tasks + a reducer + a figure.
+"""Rate-network studies (docs/theory/rates.md), each a list of tasks + a reducer + a figure.
 
 (a) ``wilson_cowan_plane``: over (w_EE, w_IE), where I − W is LDS, where the Jacobian is
     stable without LDS (inhibition-stabilised), where there is multistability or no stable state.

@@ -1,4 +1,4 @@
-"""The convergence theorem as γ → ∞ (model.md §5: P0, P2–P7, and a bistable network), measured.
+"""The convergence theorem as γ → ∞ (docs/theory/convergence.md: P0, P2–P7, and a bistable network), measured.
 
 Every part is a list of independent tasks (dicts) run through
 :func:`validation.store.runner.run_tasks`, followed by a reducer that fits power laws

@@ -293,7 +293,7 @@ def write_outputs(res, cfg: TheoremConfig, folder: Path) -> list[Path]:
             "boundary in m0 can differ from the unstable root: see the 'basin boundary' row of the summary "
             "(± half the bracketing interval)."),
             figs, [markdown_table(res.bistable, cols, digits=5)]))
-    intro = ("Measured against the predictions of model.md §5 (`fokker-balance theorem`). Slopes are least-squares "
+    intro = ("Measured against the predictions of docs/theory/convergence.md (`fokker-balance theorem`). Slopes are least-squares "
              "fits on log–log axes with standard errors, on γ ≥ "
              f"{cfg.fit_min:g} (chosen before looking at the data). A disagreement is a finding, stated below.")
     sections.insert(0, Section("Summary: fitted versus predicted", _findings(res, cfg),
