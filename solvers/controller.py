@@ -7,13 +7,19 @@ Step sizes come from a policy:
 - :class:`AdaptiveSteps` (``rtol`` given): the method's embedded local error estimate e
   is measured in the weighted norm
 
-      ‖e‖ = max( max_α RMS_i [ e_{p,α i} / w_{p,α i} ],  max_α |e_{μ,α}| / w_{μ,α} ),
-      w = atol + rtol · max(|yⁿ|, |yⁿ⁺¹|)   (componentwise),
+      ‖e‖ = (T / h) · max( max_α RMS_i [ e_{p,α i} ] / w_{p,α},  max_α |e_{μ,α}| / w_{μ,α} ),
+      w_{p,α} = atol + rtol · max_i max(|pⁿ_{α i}|, |pⁿ⁺¹_{α i}|),
+      w_{μ,α} = atol + rtol · max(|μⁿ_α|, |μⁿ⁺¹_α|),
 
-  i.e. the root-mean-square over the cells of each population's density and the maximum
-  over the centres μ (zero in the physical frame). A step with ‖e‖ ≤ 1 is accepted and
-  the next step is h · clip(SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k), MIN_FACTOR, MAX_FACTOR)
-  (a PI controller, k = the estimate's order in h; no growth right after a rejection,
+  i.e. the root-mean-square over the cells of each population's density error relative to
+  that density's peak (relative errors in the far tails do not count), and the maximum
+  over the centres μ (zero in the physical frame), per unit step: the local error of a
+  step h is held to the fraction h / T of the tolerance, T = t1 − t0 the whole interval,
+  so that the local errors add up to at most the tolerance and the global error is
+  proportional to rtol (an order-p method takes steps ∝ rtol^(1/p)). A step with ‖e‖ ≤ 1
+  is accepted and the next step is h · clip(SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k),
+  MIN_FACTOR, MAX_FACTOR) (a PI controller, k = the order of ‖e‖ in h, i.e. the method's
+  order; no growth right after a rejection,
   no growth beyond the method's zero-stable step ratio); otherwise the step is retaken
   with h · max(MIN_FACTOR, SAFETY ‖e‖^(−1/k)). ``dt`` is the first step, ``max_step``
   caps every step, and steps are shortened to land exactly on the output times.
@@ -76,8 +82,10 @@ class AdaptiveSteps:
 
     adaptive = True
 
-    def __init__(self, rtol: float, atol: float, max_step: float, first_step: float, method: Method) -> None:
+    def __init__(self, rtol: float, atol: float, max_step: float, first_step: float, method: Method,
+                 span: float) -> None:
         self.rtol, self.atol = rtol, atol
+        self.span = span
         self.max_step = max_step
         self.limit = math.inf
         self.h = min(first_step, max_step)
@@ -96,15 +104,17 @@ class AdaptiveSteps:
             return t + 0.5 * (target - t)
         return t + h
 
-    def norm(self, error: tuple[np.ndarray, np.ndarray], old: State, new: State) -> float:
-        """The weighted error norm of the module docstring."""
+    def norm(self, error: tuple[np.ndarray, np.ndarray], old: State, new: State, h: float) -> float:
+        """The weighted error norm per unit step of the module docstring."""
         e_p, e_mu = error
-        w_p = self.atol + self.rtol * np.maximum(np.abs(old.p), np.abs(new.p))
+        w_p = self.atol + self.rtol * np.maximum(np.abs(old.p).max(axis=-1), np.abs(new.p).max(axis=-1))
         w_mu = self.atol + self.rtol * np.maximum(np.abs(old.mu), np.abs(new.mu))
+        rms_p = np.sqrt(np.mean(e_p * e_p, axis=-1))
         with np.errstate(divide="ignore", invalid="ignore"):
-            r_p = np.where(e_p == 0.0, 0.0, e_p / w_p)
+            r_p = np.where(rms_p == 0.0, 0.0, rms_p / w_p)
             r_mu = np.where(e_mu == 0.0, 0.0, np.abs(e_mu) / w_mu)
-        value = max(float(np.max(np.sqrt(np.mean(r_p * r_p, axis=-1)))), float(np.max(r_mu, initial=0.0)))
+        value = max(float(np.max(r_p)), float(np.max(r_mu, initial=0.0)))
+        value *= self.span / h
         return value if math.isfinite(value) else math.inf
 
     def failed(self, h: float) -> None:
@@ -205,14 +215,14 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                     stats.stages += used
                     step = None
                 if step is not None and policy.adaptive:
-                    error = policy.norm(step.error, history[-1].state, step.point.state)
+                    error = policy.norm(step.error, history[-1].state, step.point.state, h)
                     if error > 1.0:
                         stats.rejected_steps += 1
-                        policy.rejected(h, error, step.error_order)
+                        policy.rejected(h, error, step.error_order - 1)
                         continue
                     stats.max_error_estimate = max(stats.max_error_estimate, error)
                     stats.last_error_estimate = error
-                    policy.accepted(t_new, h, error, step.error_order)
+                    policy.accepted(t_new, h, error, step.error_order - 1)
                 else:
                     policy.accepted(t_new, h, 0.0, 1)
                 failures = 0

@@ -7,12 +7,12 @@ local error estimate e ≈ y(t + h) − y_{n+1} (``error_order``: e = O(h^error_
 
 - :class:`BackwardEuler` ``"euler"``: α = 1, a = h, rhs = yⁿ. Order 1, L-stable, R(z) = 1/(1 − z);
   keeps p ≥ 0 (α I − a L is an M-matrix) and mass exactly. Error estimate (first difference
-  of the derivative): e = (h/2) (F(yⁿ⁺¹) − F(yⁿ)) = −(h²/2) y'' + O(h³).
+  of the derivative): e = (h/2) (F(yⁿ) − F(yⁿ⁺¹)) = −(h²/2) y'' + O(h³).
 - :class:`BDF2` ``"bdf2"``: variable-step BDF2, with ω = h_n / h_{n−1}:
   α = (1+2ω)/(1+ω), a = h_n, rhs = (1+ω) yⁿ − ω²/(1+ω) yⁿ⁻¹. Order 2, L-stable; its first
   step (and any step with ω > BDF2_MAX_RATIO) is a backward-Euler step. Local error
   −(1+ω)² / (6ω(1+2ω)) h³ y'''; estimated by the predictor–corrector difference
-  e = (1+ω)/(2+3ω) · (yⁿ⁺¹ − y_P), y_P the quadratic through yⁿ⁻¹, yⁿ with slope F(yⁿ) at tⁿ,
+  e = (1+ω)/(2+3ω) · (y_P − yⁿ⁺¹), y_P the quadratic through yⁿ⁻¹, yⁿ with slope F(yⁿ) at tⁿ,
   extrapolated to tⁿ⁺¹ (y_{n+1} − y_P = h³ y''' (1+ω)(2+3ω) / (6ω(1+2ω)) + O(h⁴)).
 - :class:`TRBDF2` ``"trbdf2"``: with g = 2 − √2, a trapezoidal stage to t + g h
   (α = 1, a = g h / 2, rhs = yⁿ + (g h / 2) F(yⁿ)), then BDF2 through (t, t + g h, t + h)
@@ -128,7 +128,7 @@ class BackwardEuler(Method):
         error = None
         if estimate:
             dp, dmu = derivative(frame, last)
-            error = (0.5 * h * (new.deriv[0] - dp), 0.5 * h * (new.deriv[1] - dmu))
+            error = (0.5 * h * (dp - new.deriv[0]), 0.5 * h * (dmu - new.deriv[1]))
         return Step(new, 1, error, 2)
 
 
@@ -160,7 +160,7 @@ class BDF2(Method):
         if estimate:
             factor = (1.0 + w) / (2.0 + 3.0 * w)
             F = derivative(frame, last)
-            error = tuple(factor * (y_new - _hermite(y0, y1, f1, h_old, h))
+            error = tuple(factor * (_hermite(y0, y1, f1, h_old, h) - y_new)
                           for y_new, y0, y1, f1 in ((new.state.p, s0.p, s1.p, F[0]),
                                                     (new.state.mu, s0.mu, s1.mu, F[1])))
         return Step(new, 1, error, 3)
