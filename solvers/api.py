@@ -55,11 +55,11 @@ BACKENDS = BackendTable({"native": (".physical", "PhysicalFrame"),
                          "fipy": (".fipy_backend", "FipyFrame")})
 
 
-def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str, span: float):
+def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str):
     """FixedSteps(dt) when rtol is None, else error-controlled steps starting with dt."""
     if rtol is None:
         return FixedSteps(min(dt, max_step))
-    return AdaptiveSteps(rtol, atol, max_step, dt, METHODS[method](), span)
+    return AdaptiveSteps(rtol, atol, max_step, dt, METHODS[method]())
 
 
 def make_trackers(progress: bool, callback: Callable | None, description: str,
@@ -81,10 +81,11 @@ def finish_stats(result: Run, start: float) -> dict:
 
 _STEP_DOC = """    rtol, atol, max_step : None (default) for steps of at most dt; with rtol (0 < rtol < 1)
         the steps are error controlled (``dt`` is then the first step): the embedded local
-        error estimate e of a step h must satisfy (T/h)·max(max_α RMS_i e_{α,i}/w_α,
-        max_α |e_μα|/w_μα) ≤ 1 with w_α = atol + rtol·max_i |p_α,i| (RMS over the density
-        cells relative to the peak of each density), w_μα = atol + rtol·|μ_α| and T = t1 − t0 (error per unit step: the global error is
-        proportional to rtol); atol ≥ 0; max_step > 0 caps every step (also the fixed ones).
+        error estimate e of each step must satisfy max(max_α RMS_i e_{α,i}/w_α,
+        max_α |e_μα|/w_μα) ≤ rtol^(1/q) (q the method's order) with w_α = atol + rtol·max_i |y_α,i|
+        (RMS over the density cells relative to the peak of each density), w_μα = atol + rtol·|μ_α|:
+        the global error is then proportional to rtol (``solvers.controller``); atol ≥ 0;
+        max_step > 0 caps every step (also the fixed ones).
     callback : ``callback(t, density, m) -> bool`` called at every output time; returning True
         stops the run (``status`` 1, arrays ending at that output time)."""
 
@@ -133,7 +134,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     if frame == "auto" and net.gamma == 0:
         notes.append("frame='auto' at gamma = 0: nothing collapses, solved in the physical frame")
         frame = "physical"
-    policy = make_policy(dt, rtol, atol, max_step, method, t1 - t0)
+    policy = make_policy(dt, rtol, atol, max_step, method)
     if frame == "auto":
         from .hybrid import solve_auto
         cells = checks.integer("auto_cells", auto_cells, low=50)
@@ -203,7 +204,7 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     if np.any(np.abs(frame.moment0) > 1e-12):
         notes.append(f"q0 has first moment {np.array2string(frame.moment0, precision=3)} (preserved): "
                      "mu is offset from the mean by epsilon times it")
-    result = run(frame, state0, t0, t_out, method, make_policy(dt, rtol, atol, max_step, method, t1 - t0),
+    result = run(frame, state0, t0, t_out, method, make_policy(dt, rtol, atol, max_step, method),
                  make_trackers(progress, callback, f"{method} (desingularised)"))
     states = [s for _, s, _ in result.outputs]
     t_done = t_out[:len(states)]

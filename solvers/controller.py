@@ -7,22 +7,22 @@ Step sizes come from a policy:
 - :class:`AdaptiveSteps` (``rtol`` given): the method's embedded local error estimate e
   is measured in the weighted norm
 
-      ‖e‖ = (T / h) · max( max_α RMS_i [ e_{p,α i} ] / w_{p,α},  max_α |e_{μ,α}| / w_{μ,α} ),
+      ‖e‖ = max( max_α RMS_i [ e_{p,α i} ] / w_{p,α},  max_α |e_{μ,α}| / w_{μ,α} ) / rtol^(1/q),
       w_{p,α} = atol + rtol · max_i max(|pⁿ_{α i}|, |pⁿ⁺¹_{α i}|),
       w_{μ,α} = atol + rtol · max(|μⁿ_α|, |μⁿ⁺¹_α|),
 
   i.e. the root-mean-square over the cells of each population's density error relative to
-  that density's peak (relative errors in the far tails do not count), and the maximum
-  over the centres μ (zero in the physical frame), per unit step: the local error of a
-  step h is held to the fraction h / T of the tolerance, T = t1 − t0 the whole interval,
-  so that the local errors add up to at most the tolerance and the global error is
-  proportional to rtol (an order-p method takes steps ∝ rtol^(1/p)). A step with ‖e‖ ≤ 1
-  is accepted and the next step is h · clip(SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k),
-  MIN_FACTOR, MAX_FACTOR) (a PI controller, k = the order of ‖e‖ in h, i.e. the method's
-  order; no growth right after a rejection,
-  no growth beyond the method's zero-stable step ratio); otherwise the step is retaken
-  with h · max(MIN_FACTOR, SAFETY ‖e‖^(−1/k)). ``dt`` is the first step, ``max_step``
-  caps every step, and steps are shortened to land exactly on the output times.
+  that density's peak (relative errors in the far tails do not count) and the maximum over
+  the centres μ (zero in the physical frame), q the method's order. The factor rtol^(1/q)
+  converts the tolerance: a step's local error is held to rtol^((q+1)/q) · |y|, so the
+  steps scale as rtol^(1/q) and the global error of an order-q method is proportional to
+  rtol (tolerance proportionality), while stiff transients are still controlled per step.
+  A step with ‖e‖ ≤ 1 is accepted and the next step is
+  h · clip(SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k), MIN_FACTOR, MAX_FACTOR) (a PI controller,
+  k = the order of the estimate in h; no growth right after a rejection, no growth beyond
+  the method's zero-stable step ratio); otherwise the step is retaken with
+  h · max(MIN_FACTOR, SAFETY ‖e‖^(−1/k)). ``dt`` is the first step, ``max_step`` caps
+  every step, and steps are shortened to land exactly on the output times.
 
 In both modes a step is shortened to λ h ≤ MAX_GROWTH while the frame reports a growing
 mode λ > 0 (``stats["substeps"]``). A step whose coupling fails is retaken as 2, 4, …, 64
@@ -82,10 +82,9 @@ class AdaptiveSteps:
 
     adaptive = True
 
-    def __init__(self, rtol: float, atol: float, max_step: float, first_step: float, method: Method,
-                 span: float) -> None:
+    def __init__(self, rtol: float, atol: float, max_step: float, first_step: float, method: Method) -> None:
         self.rtol, self.atol = rtol, atol
-        self.span = span
+        self.conversion = rtol ** (1.0 / method.order)
         self.max_step = max_step
         self.limit = math.inf
         self.h = min(first_step, max_step)
@@ -104,8 +103,8 @@ class AdaptiveSteps:
             return t + 0.5 * (target - t)
         return t + h
 
-    def norm(self, error: tuple[np.ndarray, np.ndarray], old: State, new: State, h: float) -> float:
-        """The weighted error norm per unit step of the module docstring."""
+    def norm(self, error: tuple[np.ndarray, np.ndarray], old: State, new: State) -> float:
+        """The weighted error norm of the module docstring."""
         e_p, e_mu = error
         w_p = self.atol + self.rtol * np.maximum(np.abs(old.p).max(axis=-1), np.abs(new.p).max(axis=-1))
         w_mu = self.atol + self.rtol * np.maximum(np.abs(old.mu), np.abs(new.mu))
@@ -114,7 +113,7 @@ class AdaptiveSteps:
             r_p = np.where(rms_p == 0.0, 0.0, rms_p / w_p)
             r_mu = np.where(e_mu == 0.0, 0.0, np.abs(e_mu) / w_mu)
         value = max(float(np.max(r_p)), float(np.max(r_mu, initial=0.0)))
-        value *= self.span / h
+        value /= self.conversion
         return value if math.isfinite(value) else math.inf
 
     def failed(self, h: float) -> None:
@@ -215,14 +214,14 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                     stats.stages += used
                     step = None
                 if step is not None and policy.adaptive:
-                    error = policy.norm(step.error, history[-1].state, step.point.state, h)
+                    error = policy.norm(step.error, history[-1].state, step.point.state)
                     if error > 1.0:
                         stats.rejected_steps += 1
-                        policy.rejected(h, error, step.error_order - 1)
+                        policy.rejected(h, error, step.error_order)
                         continue
                     stats.max_error_estimate = max(stats.max_error_estimate, error)
                     stats.last_error_estimate = error
-                    policy.accepted(t_new, h, error, step.error_order - 1)
+                    policy.accepted(t_new, h, error, step.error_order)
                 else:
                     policy.accepted(t_new, h, 0.0, 1)
                 failures = 0
