@@ -57,13 +57,14 @@ class FixedSteps:
         self.dt = dt
         self.limit = math.inf
         self.end: float | None = None
+        self.target = math.nan
 
     def set_limit(self, limit: float) -> None:
         self.limit = limit
         self.end = None                      # re-plan the rest of the stretch
 
     def next_time(self, t: float, target: float) -> float:
-        if self.end is None:
+        if self.end is None or target != self.target:
             self.start, self.span, self.target = t, target - t, target
             self.n = max(1, math.ceil(self.span / min(self.dt, self.limit) * (1.0 - 1e-12)))
             self.j = 1
@@ -141,13 +142,15 @@ class AdaptiveSteps:
 
 @dataclass
 class Run:
-    """What the controller returns: output points (time, state, frame), counters, status, message."""
+    """What the controller returns: output points (time, state, frame), counters, status, message,
+    the frames used and (time, accepted steps so far) at every change of frame."""
 
     outputs: list[tuple[float, State, Frame]]
     stats: dict
     status: int
     message: str
     frames: list[Frame] = field(default_factory=list)
+    regrids: list[tuple[float, int]] = field(default_factory=list)
 
 
 def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:
@@ -179,9 +182,11 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     stats = StepStats()
     policy.set_limit(max_step)
     step_trackers = [tr for tr in trackers if tr.every_step]
-    output_trackers = [tr for tr in trackers if not tr.every_step]
+    stop_trackers = [tr for tr in trackers if tr.at_stops]
+    output_trackers = [tr for tr in trackers if not (tr.every_step or tr.at_stops)]
     history = [Point(t0, state0)]
     frames = [frame]
+    regrids: list[tuple[float, int]] = []
     outputs: list[tuple[float, State, Frame]] = []
     status, message = 0, FINISHED
     t = t0
@@ -192,8 +197,9 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     try:
         while k < len(t_out):
             target = float(t_out[k])
-            if t < target:
-                t_new = policy.next_time(t, target)
+            landing = min([target] + [tr.next_stop() for tr in stop_trackers])
+            if t < landing:
+                t_new = policy.next_time(t, landing)
                 rate = frame.growth_rate(history[-1].state, t)
                 if rate * (t_new - t) > MAX_GROWTH:
                     t_new = t + MAX_GROWTH / rate
@@ -231,9 +237,13 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                 request = None
                 for tr in step_trackers:
                     request = tr.handle(t, history[-1].state, frame) or request
+                for tr in stop_trackers:
+                    if t == tr.next_stop():
+                        request = tr.handle(t, history[-1].state, frame) or request
                 if isinstance(request, Regrid):
                     history, frame = _carry(history, request), request.frame
                     frames.append(frame)
+                    regrids.append((t, stats.steps))
                     policy.set_limit(request.max_step)
                 elif isinstance(request, Stop):
                     status, message = 1, request.message
@@ -255,7 +265,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     for f in frames:
         for key, value in f.stats().items():
             out[key] = out.get(key, 0) + value
-    return Run(outputs, out, status, message, frames)
+    return Run(outputs, out, status, message, frames, regrids)
 
 
 def _carry(history: list[Point], request: Regrid) -> list[Point]:

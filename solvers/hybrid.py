@@ -36,6 +36,7 @@ HALF_WIDTHS = 10.0     # a y-grid spans ± HALF_WIDTHS standard deviations
 ZOOM = 3.0             # default: re-grid when the spread has shrunk by this factor (``auto_zoom``)
 COLLAPSED = 3.0        # the layer is over when std ≤ COLLAPSED × balanced width
 LAYER_STEP = 0.05      # fixed layer steps: at most LAYER_STEP / (γ max A)
+CHECK_EVERY = 0.2      # the spread is checked every CHECK_EVERY / (γ max A(0)) during the layer
 
 
 def _frame_for(net: Network, std_y: np.ndarray, tol: float, cells: int) -> DesingularisedFrame:
@@ -44,20 +45,28 @@ def _frame_for(net: Network, std_y: np.ndarray, tol: float, cells: int) -> Desin
 
 
 class CollapseTracker(Tracker):
-    """Watches the spread after every step of the initial layer and requests the re-griddings.
+    """Checks the spread during the initial layer and requests the re-griddings.
 
-    While the layer lasts: a zoomed co-moving grid whenever the spread has shrunk by ``zoom``
-    (steps capped at LAYER_STEP / (γ max A) when ``cap_steps``); once every population is within
-    COLLAPSED balanced widths, the final y-grid and no cap (the user's dt from then on).
+    The checks are at the fixed times t0 + j Δ, Δ = CHECK_EVERY / (γ max A(0)) (the steps land on
+    them), so that the grids change at the same times whatever dt or rtol. While the layer lasts:
+    a zoomed co-moving grid whenever the spread has shrunk by ``zoom`` (steps capped at
+    LAYER_STEP / (γ max A) when ``cap_steps``); once every population is within COLLAPSED balanced
+    widths, the final y-grid and no cap (the user's dt from then on).
     """
 
-    every_step = True
+    at_stops = True
 
-    def __init__(self, net: Network, tol: float, cells: int, zoom: float, cap_steps: bool) -> None:
+    def __init__(self, net: Network, tol: float, cells: int, zoom: float, cap_steps: bool, t0: float,
+                 m0: np.ndarray) -> None:
         self.net, self.tol, self.cells, self.zoom, self.cap_steps = net, tol, cells, zoom, cap_steps
         self.in_layer = True
-        self.layer_steps = 0
+        self.checks = 0
         self.t_switch: float | None = None
+        self.t0 = t0
+        self.interval = CHECK_EVERY / (net.gamma * float(np.max(net.conductance(m0))))
+
+    def next_stop(self) -> float:
+        return self.t0 + (self.checks + 1) * self.interval if self.in_layer else math.inf
 
     def layer_cap(self, m: np.ndarray) -> float:
         if not self.cap_steps:
@@ -67,7 +76,7 @@ class CollapseTracker(Tracker):
     def handle(self, t, state, frame):
         if not self.in_layer:
             return None
-        self.layer_steps += 1
+        self.checks += 1
         std_y = frame.grid.std(state.p)
         width = frame.expected_width(state.m)
         carry = lambda new: (lambda p: transfer(p, frame.grid, new.grid))   # noqa: E731
@@ -96,10 +105,10 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
     mean, std = grid.mean(p0), grid.std(p0)
     frame = _frame_for(net, std / eps, tol, cells)
     state = frame.initial_state(transfer(p0, grid, frame.grid, shift=-mean / eps, scale=1.0 / eps), t0, mean)
-    collapse = CollapseTracker(net, tol, cells, zoom, cap_steps=not policy.adaptive)
+    collapse = CollapseTracker(net, tol, cells, zoom, not policy.adaptive, t0, state.m)
     first_cap = collapse.layer_cap(state.m)
     request = collapse.handle(t0, state, frame)              # already collapsed: straight to the final grid
-    collapse.layer_steps = 0
+    collapse.checks = 0
     if request is not None:
         frame, first_cap = request.frame, request.max_step
         state = frame.initial_state(request.carry(state.p), t0, state.mu)
@@ -113,12 +122,13 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
     stats = dict(result.stats)
     stats["wall_time"] = time.perf_counter() - start
     stats["grids"] = len(result.frames) + (request is not None)
-    stats["layer_steps"] = collapse.layer_steps
+    switch = [steps for t, steps in result.regrids if t == collapse.t_switch]
+    stats["layer_steps"] = switch[0] if switch else (0 if request is not None else stats["steps"])
     after = (f"desingularised frame with dt={dt:g} from t={collapse.t_switch:.3g}" if collapse.t_switch is not None
              else "the run ended inside the layer")
     if request is not None:
         after = f"collapsed from the start: desingularised frame with dt={dt:g}"
-    notes.append(f"frame='auto': initial layer in co-moving coordinates ({collapse.layer_steps} steps, "
+    notes.append(f"frame='auto': initial layer in co-moving coordinates ({stats['layer_steps']} steps, "
                  f"{stats['grids']} grids), {after}")
     warned: set = set()
     t_done = t_out[:len(result.outputs)]

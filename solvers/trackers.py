@@ -1,6 +1,7 @@
 """Observers of a run of the stepper (in the manner of py-pde's trackers).
 
-A tracker is called after every accepted step (``every_step = True``) or at every
+A tracker is called after every accepted step (``every_step = True``), at times of its own
+that the steps land on exactly (``at_stops = True``: at ``next_stop()``), or else at every
 output time, with (t, state, frame); it may answer with a request:
 
 - :class:`Stop` ends the run (the solution then ends at the last output time reached);
@@ -43,9 +44,14 @@ class Tracker:
     """Base tracker: does nothing; subclasses override ``handle`` (and ``start``/``finish``)."""
 
     every_step: bool = False
+    at_stops: bool = False
 
     def start(self, t0: float, t1: float) -> None:
         """Called once before the first step."""
+
+    def next_stop(self) -> float:
+        """The next time (at_stops trackers) at which the steps must land and ``handle`` is called."""
+        return math.inf
 
     def handle(self, t: float, state: State, frame: Frame) -> Stop | Regrid | None:
         """Called after each accepted step (every_step) or at each output time."""
