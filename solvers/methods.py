@@ -42,17 +42,23 @@ from .frame import Frame, State
 
 @dataclass(slots=True)
 class Point:
-    """An accepted point of the trajectory: time, state and F at it (None until needed)."""
+    """An accepted point of the trajectory: time, state, F at it (None until needed) and the
+    stage (α, a, rhs_p, rhs_μ) that produced it (None for initial or carried states)."""
 
     t: float
     state: State
     deriv: tuple[np.ndarray, np.ndarray] | None = None
+    stage: tuple | None = None
 
 
 def derivative(frame: Frame, point: Point) -> tuple[np.ndarray, np.ndarray]:
-    """F at ``point``, from the stage that produced it or (once) from ``frame.rate``."""
+    """F at ``point``: (α y − rhs) / a from its stage, else ``frame.rate``; computed once."""
     if point.deriv is None:
-        point.deriv = frame.rate(point.state, point.t)
+        if point.stage is not None:
+            alpha, a, rhs_p, rhs_mu = point.stage
+            point.deriv = ((alpha * point.state.p - rhs_p) / a, (alpha * point.state.mu - rhs_mu) / a)
+        else:
+            point.deriv = frame.rate(point.state, point.t)
     return point.deriv
 
 
@@ -97,9 +103,8 @@ def guess(history: list[Point], t_new: float) -> np.ndarray:
 
 
 def _stage(frame: Frame, rhs_p, rhs_mu, alpha: float, a: float, t: float, u_guess) -> Point:
-    """One implicit stage; the point carries F = (α y − rhs) / a."""
-    s = frame.stage(rhs_p, rhs_mu, alpha, a, t, u_guess)
-    return Point(t, s, ((alpha * s.p - rhs_p) / a, (alpha * s.mu - rhs_mu) / a))
+    """One implicit stage; F = (α y − rhs) / a at its solution is formed when first needed."""
+    return Point(t, frame.stage(rhs_p, rhs_mu, alpha, a, t, u_guess), None, (alpha, a, rhs_p, rhs_mu))
 
 
 class Method(ABC):
@@ -127,8 +132,8 @@ class BackwardEuler(Method):
         new = _stage(frame, last.state.p, last.state.mu, 1.0, h, t_new, guess(history, t_new))
         error = None
         if estimate:
-            dp, dmu = derivative(frame, last)
-            error = (0.5 * h * (dp - new.deriv[0]), 0.5 * h * (dmu - new.deriv[1]))
+            (dp, dmu), (dp1, dmu1) = derivative(frame, last), derivative(frame, new)
+            error = (0.5 * h * (dp - dp1), 0.5 * h * (dmu - dmu1))
         return Step(new, 1, error, 2)
 
 
@@ -198,7 +203,7 @@ class TRBDF2(Method):
         if estimate:
             e1, e2, e3 = TRBDF2_ERROR_WEIGHTS
             error = tuple(h * (e1 * f0 + e2 * fm + e3 * f1)
-                          for f0, fm, f1 in zip((dp, dmu), mid.deriv, new.deriv))
+                          for f0, fm, f1 in zip((dp, dmu), derivative(frame, mid), derivative(frame, new)))
         return Step(new, 2, error, 3)
 
 

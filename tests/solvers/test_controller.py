@@ -173,3 +173,37 @@ def test_numpy_backend_is_the_native_path():
     net, grid, p0 = problem()
     a, b = (solve(net, grid, p0, t_span=(0.0, 0.2), dt=0.01, backend=k) for k in ("native", "numpy"))
     np.testing.assert_array_equal(a.p, b.p)
+
+
+def test_auto_frame_callback_sees_the_density_on_the_user_grid_and_can_stop():
+    net = presets.ei_single(1e6)
+    grid = Grid(-1.5, 1.5, 300)
+    masses = []
+
+    def callback(t, p, m):
+        masses.append(grid.integrate(p)[0])
+        return t >= 0.5
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sol = solve(net, grid, grid.gaussian(0.0, 0.2), t_span=(0.0, 1.0), dt=0.01, t_eval=[0.25, 0.5, 1.0],
+                    frame="auto", callback=callback, progress=True)
+    assert sol.status == 1 and sol.t.tolist() == [0.25, 0.5] and sol.p.shape == (2, 1, 300)
+    assert sol.frame_moments[0].shape == (2, 1)
+    np.testing.assert_allclose(masses, 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("rtol", [None, 1e-4])
+def test_auto_frame_at_gamma_1e8_fixed_and_adaptive(rtol):
+    """γ = 1e8 from a wide Gaussian: the adaptive run resolves the layer on its own (no step cap)."""
+    net = presets.ei_single(1e8)
+    bal = net.balance()[0]
+    grid = Grid(-2.0, 2.0, 400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sol = solve(net, grid, grid.gaussian(0.0, 0.2), t_span=(0.0, 1.0), dt=0.01, t_eval=[1.0], frame="auto",
+                    rtol=rtol)
+    limit = 0.5 / math.sqrt(2 * bal.conductance[0])
+    assert abs(sol.std()[-1, 0] * 1e4 / limit - 1) < 1e-3
+    assert abs(sol.mean()[-1, 0] - bal.voltage[0]) < 1e-6
+    assert sol.stats["grids"] >= 2 and sol.status == 0
