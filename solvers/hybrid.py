@@ -9,9 +9,10 @@ positivity-preserving remap, ``solvers.remap``) whenever the spread has shrunk b
 ZOOM; once every population has collapsed to within COLLAPSED times its balanced
 width σ/√(2γA), the run continues on a final O(1) y-grid with the user's dt, at a
 cost independent of γ. One run of the stepper does all of it: a tracker
-(:class:`CollapseTracker`) watches every accepted step and requests each re-gridding, and the
-stepper carries the whole history of the method onto the new grid, so bdf2 and trbdf2 stay
-second order in time through the layer. Outputs are mapped onto the user's grid; ``mean()`` and
+(:class:`CollapseTracker`) checks the spread at fixed times (which the steps hit, so the grids
+change at the same times for every dt) and requests each re-gridding, and the stepper carries
+the whole history of the method onto the new grid, so bdf2 and trbdf2 stay second order in
+time through the layer. Outputs are mapped onto the user's grid; ``mean()`` and
 ``std()`` come from the rescaled frame, exact even where that grid cannot resolve
 the density.
 """

@@ -1,4 +1,4 @@
-"""The desingularised solver, its γ = ∞ limit and the automatic frame (model.md §4)."""
+"""The desingularised solver, its γ = ∞ limit and the automatic frame."""
 import math
 import warnings
 
@@ -40,7 +40,7 @@ def test_invariants_first_moment_and_mass(pair_gamma_100):
     assert ds.epsilon == 0.1
 
 
-def test_reference_values_of_model_md_section_5():
+def test_reference_values_of_the_independent_prototype():
     """√γ·std at γ = 10, 100, 1000 from the independent prototype: 0.324043, 0.325840, 0.326027."""
     got = []
     for gamma in (10.0, 100.0, 1000.0):

@@ -1,4 +1,4 @@
-"""The FiPy backend solves the same discretisation as the native solver (model.md §6).
+"""The FiPy backend solves the same discretisation as the native solver.
 
 Both backends share the face drift, the Scharfetter–Gummel fluxes (FiPy's exponential
 scheme), the stepping and the secant–Newton coupling with the same tolerance; they differ

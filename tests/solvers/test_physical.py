@@ -1,4 +1,4 @@
-"""The native physical-frame solver against exact solutions and its invariants (model.md §2, §6)."""
+"""The native physical-frame solver against exact solutions and its invariants."""
 import math
 import warnings
 
