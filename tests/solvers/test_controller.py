@@ -207,3 +207,25 @@ def test_auto_frame_at_gamma_1e8_fixed_and_adaptive(rtol):
     assert abs(sol.std()[-1, 0] * 1e4 / limit - 1) < 1e-3
     assert abs(sol.mean()[-1, 0] - bal.voltage[0]) < 1e-6
     assert sol.stats["grids"] >= 2 and sol.status == 0
+
+
+@pytest.fixture(scope="module")
+def nonlinear_reference():
+    net = presets.ei_single(5.0)
+    grid = Grid(-2.5, 2.5, 100)
+    p0 = grid.gaussian(-0.8, 0.3)
+    kw = dict(t_span=(0.0, 1.0), t_eval=[0.5, 1.0], dt=1e-3, tol=1e-13)
+    return net, grid, p0, kw, solve(net, grid, p0, method="trbdf2", rtol=1e-7, **kw)
+
+
+@pytest.mark.parametrize("method", ["bdf2", "trbdf2"])
+def test_tolerance_proportionality_on_a_nonlinear_network(method, nonlinear_reference):
+    """Global error of mean and std ∝ rtol (log-log slope within 0.2 of 1) and steps ∝ rtol^(−1/2)."""
+    net, grid, p0, kw, ref = nonlinear_reference
+    errors, steps = [], []
+    for rtol in (1e-3, 1e-5):                 # the reference (rtol 1e-7) is 100 times more accurate
+        sol = solve(net, grid, p0, method=method, rtol=rtol, **kw)
+        errors.append(max(np.max(np.abs(sol.mean() - ref.mean())), np.max(np.abs(sol.std() - ref.std()))))
+        steps.append(sol.stats["steps"])
+    assert abs(math.log10(errors[0] / errors[1]) / 2 - 1) < 0.2, errors
+    assert abs(math.log10(steps[1] / steps[0]) / 2 - 0.5) < 0.1, steps
