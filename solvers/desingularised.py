@@ -28,7 +28,6 @@ import math
 import numpy as np
 
 from fokker import Grid, Network
-from fokker.balance import fast_growth_rate
 
 from .fluxes import apply_bands, sg_bands
 from .frame import Frame, State
@@ -128,7 +127,7 @@ class DesingularisedFrame(Frame):
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ (or 1 in τ) × the fast growth rate of the concentrated network at μ (≥ 0)."""
-        return self.speed * max(0.0, fast_growth_rate(self.net, state.mu, t))
+        return self.speed * self.fast_growth(state.mu, t)
 
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2A): the width in y of the limit profile for the conductance at m."""

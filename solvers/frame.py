@@ -34,9 +34,13 @@ import numpy as np
 
 from fokker import Grid, Network
 
+from fokker.balance import fast_growth_rate
+
 from .coupling import SecantNewton
 from .fluxes import stage_bands
 from .linalg import solve_stage
+
+GROWTH_REUSE = 1e-10    # the fast growth rate is reused while the means move by less than this (relative)
 
 
 @dataclass
@@ -94,6 +98,23 @@ class Frame(ABC):
         self.coupling = SecantNewton(tol, scale=np.concatenate([np.ones(self.K), extra]),
                                      typical=np.ones(self.K + extra.size))
         self.linear_solves = 0
+        self._drive_is_constant = not bool(np.any(net.is_external))
+        self._growth_at: tuple[np.ndarray, float] | None = None
+        self._growth = 0.0
+
+    def fast_growth(self, means: np.ndarray, t: float) -> float:
+        """max(0, fast growth rate of the concentrated network at ``means``) (per unit of τ = γ t).
+
+        Reused while the means move by less than GROWTH_REUSE (relative) and the external drive
+        is constant (or t is unchanged): near a steady state this saves its evaluation every step.
+        """
+        last = self._growth_at
+        if last is not None and (self._drive_is_constant or t == last[1]) and \
+                np.all(np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))):
+            return self._growth
+        self._growth = max(0.0, fast_growth_rate(self.net, means, t))
+        self._growth_at = (np.array(means, dtype=float), t)
+        return self._growth
 
     # -- the linear hook ---------------------------------------------------------------------------
     def solve_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, alpha: float, a: float,

@@ -20,7 +20,6 @@ import math
 import numpy as np
 
 from fokker import Grid, Network
-from fokker.balance import fast_growth_rate
 
 from .fluxes import apply_bands, sg_bands
 from .frame import Frame, State
@@ -96,7 +95,7 @@ class PhysicalFrame(Frame):
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the current means (≥ 0)."""
-        return self.net.gamma * max(0.0, fast_growth_rate(self.net, self.grid.mean(state.p), t))
+        return self.net.gamma * self.fast_growth(self.grid.mean(state.p), t)
 
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2 γ A) (∞ where γ A = 0)."""
