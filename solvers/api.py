@@ -22,7 +22,7 @@ from .desingularised import DesingularisedFrame, check_well_prepared
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
-from .trackers import CallbackTracker, ProgressTracker, Tracker, check_callback
+from .trackers import check_callback, standard_trackers
 
 
 class BackendTable(Mapping):
@@ -60,17 +60,6 @@ def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, met
     if rtol is None:
         return FixedSteps(min(dt, max_step))
     return AdaptiveSteps(rtol, atol, max_step, dt, METHODS[method]())
-
-
-def make_trackers(progress: bool, callback: Callable | None, description: str,
-                  view=None) -> list[Tracker]:
-    """The progress bar (if asked) and the user's callback (if given)."""
-    trackers: list[Tracker] = []
-    if progress:
-        trackers.append(ProgressTracker(description))
-    if callback is not None:
-        trackers.append(CallbackTracker(callback, view))
-    return trackers
 
 
 def finish_stats(result: Run, start: float) -> dict:
@@ -146,7 +135,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     state0 = solver.initial_state(p0, t0)
     try:
         result = run(solver, state0, t0, t_out, method, policy,
-                     make_trackers(progress, callback, f"{method} ({backend})"))
+                     standard_trackers(progress, callback, f"{method} ({backend})"))
     except CouplingError as exc:
         cells = float(np.min(solver.expected_width(state0.m))) / grid.width
         if cells < diagnostics.CELLS_PER_WIDTH:
@@ -205,7 +194,7 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
         notes.append(f"q0 has first moment {np.array2string(frame.moment0, precision=3)} (preserved): "
                      "mu is offset from the mean by epsilon times it")
     result = run(frame, state0, t0, t_out, method, make_policy(dt, rtol, atol, max_step, method),
-                 make_trackers(progress, callback, f"{method} (desingularised)"))
+                 standard_trackers(progress, callback, f"{method} (desingularised)"))
     states = [s for _, s, _ in result.outputs]
     t_done = t_out[:len(states)]
     sol = DesingularisedSolution(t=t_done, q=np.stack([s.p for s in states]), mu=np.stack([s.mu for s in states]),

@@ -38,7 +38,7 @@ import numpy as np
 
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
-from .methods import EULER, METHODS, Limiter, Method, Point, guess
+from .methods import EULER, METHODS, Limiter, Method, Point
 from .stepping import MAX_GROWTH, RESCUE_LEVELS
 from .trackers import Regrid, Stop, Tracker
 

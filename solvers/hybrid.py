@@ -30,7 +30,7 @@ from .controller import run
 from .desingularised import DesingularisedFrame
 from .remap import transfer
 from .solution import Solution
-from .trackers import CallbackTracker, ProgressTracker, Regrid, Tracker
+from .trackers import Regrid, Tracker, standard_trackers
 
 CELLS = 800            # default cells of every y-grid (``auto_cells``)
 HALF_WIDTHS = 10.0     # a y-grid spans ± HALF_WIDTHS standard deviations
@@ -114,11 +114,7 @@ def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.nd
         frame, first_cap = request.frame, request.max_step
         state = frame.initial_state(request.carry(state.p), t0, state.mu)
     on_grid = lambda s, f: transfer(s.p, f.grid, grid, shift=s.mu, scale=eps)   # noqa: E731
-    trackers: list[Tracker] = [collapse]
-    if progress:
-        trackers.append(ProgressTracker(f"{method} (auto)"))
-    if callback is not None:
-        trackers.append(CallbackTracker(callback, on_grid))
+    trackers = [collapse] + standard_trackers(progress, callback, f"{method} (auto)", on_grid)
     result = run(frame, state, t0, t_out, method, policy, trackers, max_step=first_cap)
     stats = dict(result.stats)
     stats["wall_time"] = time.perf_counter() - start

@@ -108,3 +108,14 @@ def check_callback(callback: object) -> Callable | None:
         raise TypeError(f"callback must be callable as callback(t, density, m) -> bool, got "
                         f"{type(callback).__name__}")
     return callback
+
+
+def standard_trackers(progress: bool, callback: Callable | None, description: str,
+                      view: Callable[[State, Frame], np.ndarray] | None = None) -> list[Tracker]:
+    """The progress bar (if asked) and the user's callback (if given, seeing ``view(state, frame)``)."""
+    trackers: list[Tracker] = []
+    if progress:
+        trackers.append(ProgressTracker(description))
+    if callback is not None:
+        trackers.append(CallbackTracker(callback, view))
+    return trackers

@@ -2,7 +2,6 @@
 true local error, on y' = λ y (a linear frame implementing the frame contract)."""
 import math
 
-import numpy as np
 import pytest
 
 from solvers import METHODS
