@@ -1,11 +1,10 @@
 """solvers: how densities evolve (finite volumes, implicit stepping, coupling), and rate networks."""
-from .desingularised import solve_desingularised
+from .api import BACKENDS, solve, solve_desingularised
 from .diagnostics import ResolutionWarning, TruncationWarning
-from .physical import BACKENDS, solve
+from .methods import METHODS
 from .rates import (NashReport, RateTrajectory, best_responses, energies, equilibria, fixed_point_residual,
                     nash_check, simulate_rates, solve_lcp)
 from .solution import DesingularisedSolution, Solution
-from .stepping import METHODS
 from .stability import (GammaStar, LDSCertificate, MetzlerTest, gamma_star, is_lds, jacobian_spectrum,
                         lds_certificate, lds_value, metzler_majorant_test, principal_minor_2x2)
 

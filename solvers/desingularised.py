@@ -1,4 +1,4 @@
-"""The desingularised mean-field equation and its γ = ∞ limit (model.md §4).
+"""The desingularised mean-field equation and its γ = ∞ limit.
 
 With ε = γ^(−1/2), fast time τ = γ t and x = μ_α(t) + ε y, q_α(y) = ε p_α(μ_α + ε y):
 
@@ -9,7 +9,7 @@ With ε = γ^(−1/2), fast time τ = γ t and x = μ_α(t) + ε y, q_α(y) = ε
 where the centring constant c_α is fixed by keeping the first moment ∫ y q_α dy
 at its initial value (0 for centred data, so μ is the mean): in the continuum
 c_α = ε ⟨f_α⟩ − A_α ∫ y q_α, and the equations above are then exactly those of
-model.md §4. Every coefficient is O(1) uniformly in γ; ε = 0 (γ = ∞) is the
+the desingularised system. Every coefficient is O(1) uniformly in γ; ε = 0 (γ = ∞) is the
 limit equation ∂_τ q = ∂_y(A y q) + (σ²/2) ∂_yy q, m_k = S_k(μ_src), dμ/dτ = A (x* − μ).
 
 Discretisation: the physical solver's machinery on the y-grid — Scharfetter–Gummel
@@ -18,25 +18,19 @@ fluxes with exact face means of the drift, implicit stages in *physical* time
 solve per stage for the unknowns (m_k internal, c_α): residuals m − ∫ S q and
 Σ y q h − M₀. Hence ∫ y q dy is preserved to 1e-3·tol (or to its round-off, ~4e-14·max|y|),
 mass to round-off, q ≥ 0 for euler (positivity limiter for the second-order
-methods), second order in y, order 1/2 in time as in ``solvers.stepping``; an
+methods), second order in y, order 1/2 in time as in ``solvers.methods``; an
 L-stable stage costs the same for every γ.
 """
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from fokker import Grid, Network, checks
-from fokker.balance import fast_growth_rate
+from fokker import Grid, Network
 
-from . import diagnostics, inputs
-from .coupling import SecantNewton
-from .fluxes import apply_bands, sg_bands, stage_bands
-from .linalg import solve_stage
-from .solution import DesingularisedSolution
-from .stepping import State, integrate
+from .fluxes import apply_bands, sg_bands
+from .frame import Frame, State
 
 MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE,
 MOMENT_ROUNDOFF = 200 * np.finfo(float).eps   # but not below this × max|y| (round-off of Σ y q h)
@@ -44,26 +38,20 @@ PREPARED_EDGE = 0.05    # well prepared: q0 has (almost) no mass in the outer 5 
 PREPARED_MASS = 1e-6
 
 
-class DesingularisedFrame:
-    """Implicit stages of the desingularised equation on a y-grid (see the module docstring)."""
+class DesingularisedFrame(Frame):
+    """Implicit stages of the desingularised equation on a y-grid (see the module docstring).
+
+    Coupling unknowns u = (m_k internal, c_α); ``expected_width`` is the limit width σ/√(2A) in y.
+    """
 
     def __init__(self, net: Network, y_grid: Grid, tol: float) -> None:
-        self.net, self.grid = net, y_grid
+        moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
+        super().__init__(net, y_grid, tol, extra_scales=moment_tol / tol * np.ones(net.P))
         self.eps = 0.0 if math.isinf(net.gamma) else net.gamma ** -0.5
         self.speed = 1.0 if math.isinf(net.gamma) else net.gamma     # d/dt = γ d/dτ
-        self.h = y_grid.width
         self.y = y_grid.centers
         self.y_faces = y_grid.inner_faces
-        self.D = net.diffusion
-        self.internal = np.flatnonzero(~net.is_external)
-        self.src = net.source_index[self.internal]
-        K, P = self.internal.size, net.P
-        self.K = K
-        moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
-        self.coupling = SecantNewton(tol, scale=np.concatenate([np.ones(K), moment_tol / tol * np.ones(P)]),
-                                     typical=np.ones(K + P))
-        self.moment0 = np.zeros(P)
-        self.linear_solves = 0
+        self.moment0 = np.zeros(net.P)
 
     # -- pieces ----------------------------------------------------------------------------------
     def positions(self, mu: np.ndarray) -> np.ndarray:
@@ -97,15 +85,19 @@ class DesingularisedFrame:
     def first_moment(self, q: np.ndarray) -> np.ndarray:
         return self.h * (q @ self.y)
 
-    # -- frame interface ----------------------------------------------------------------------------
-    def initial_state(self, q0: np.ndarray, mu0: np.ndarray, t0: float) -> State:
+    # -- frame contract ---------------------------------------------------------------------------------
+    def initial_state(self, q0: np.ndarray, t0: float, mu0: np.ndarray | None = None) -> State:
+        """Sets the preserved first moment ∫ y q dy to that of q0."""
         self.moment0 = self.first_moment(q0)
-        m = self.activities(q0, mu0, t0)
-        x = self.positions(mu0)
-        mean_f = np.array([self.h * float(pop.intrinsic(x[a]) @ q0[a])
+        return self.adopt(q0, np.zeros(self.net.P) if mu0 is None else mu0, t0)
+
+    def adopt(self, q: np.ndarray, mu: np.ndarray, t: float) -> State:
+        m = self.activities(q, mu, t)
+        x = self.positions(mu)
+        mean_f = np.array([self.h * float(pop.intrinsic(x[a]) @ q[a])
                            for a, pop in enumerate(self.net.populations)])
-        c = self.eps * mean_f - self.net.conductance(m) * self.moment0   # continuum value
-        return State(q0, mu0, m, np.concatenate([m[self.internal], c]))
+        c = self.eps * mean_f - self.net.conductance(m) * self.first_moment(q)   # continuum value
+        return State(q, mu, m, np.concatenate([m[self.internal], c]))
 
     def stage(self, rhs_q, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
         external = self.net.external_activities(t)
@@ -116,8 +108,7 @@ class DesingularisedFrame:
             m[self.internal] = u[:K]
             c = u[K:]
             mu = self.centre(m, c, rhs_mu, alpha, a)
-            q = solve_stage(*stage_bands(self.drift(m, c, mu), self.D, self.h, alpha, a * self.speed), rhs_q, alpha)
-            self.linear_solves += q.shape[0]
+            q = self.linear(self.drift(m, c, mu), alpha, a * self.speed, rhs_q)
             m_hat = self.activities(q, mu, t, external)
             r = np.concatenate([u[:K] - m_hat[self.internal], self.first_moment(q) - self.moment0])
             return r, (q, mu, m_hat)
@@ -136,16 +127,12 @@ class DesingularisedFrame:
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ (or 1 in τ) × the fast growth rate of the concentrated network at μ (≥ 0)."""
-        return self.speed * max(0.0, fast_growth_rate(self.net, state.mu, t))
+        return self.speed * self.fast_growth(state.mu, t)
 
-    def limit_std(self, m: np.ndarray) -> np.ndarray:
+    def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2A): the width in y of the limit profile for the conductance at m."""
         A = self.net.conductance(m)
         return np.where(A > 0, self.net.sigma / np.sqrt(2.0 * np.maximum(A, 1e-300)), np.inf)
-
-    def stats(self) -> dict:
-        return {"evaluations": self.coupling.evaluations, "linear_solves": self.linear_solves,
-                "jacobian_updates": self.coupling.jacobian_updates}
 
 
 def check_well_prepared(q0: np.ndarray, y_grid: Grid) -> None:
@@ -159,49 +146,3 @@ def check_well_prepared(q0: np.ndarray, y_grid: Grid) -> None:
             f"(> {PREPARED_MASS:g}) in the outer {PREPARED_EDGE:.0%} of the grid. The rescaled frame needs "
             "data of width O(ε) in x, i.e. O(1) in y: widen y_grid, or start from a physical density with "
             "solvers.solve(..., frame='auto')")
-
-
-def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
-                         t_eval=None, method: str = "bdf2", tol: float = 1e-10,
-                         progress: bool = False) -> DesingularisedSolution:
-    """Solve the desingularised equation (model.md §4) for ``net`` (γ finite or ``math.inf``).
-
-    Parameters
-    ----------
-    y_grid : grid in the rescaled variable y = (x − μ)/ε.
-    q0 : rescaled initial density on y_grid, (ny,) when P == 1 or (P, ny); normalised if needed.
-        Its first moment is preserved (0 for centred data, so that μ is the mean).
-    mean0 : initial centres μ_α, a number or (P,).
-    t_span, dt, t_eval : physical time for finite γ; fast time τ for γ = ∞ (the physical
-        γ = ∞ dynamics is instantaneous), as the result's ``time_unit`` says.
-    method : "euler", "bdf2" or "trbdf2" (see solvers.stepping).
-    tol : coupling tolerance on the activities (the first moment is held to tol · 1e-3).
-    """
-    inputs.network_and_grid(net, y_grid, "y_grid")
-    t0, t1 = checks.time_span(t_span)
-    t_out = checks.output_times(t_eval, t0, t1)
-    dt, method, tol = inputs.options(dt, method, tol)
-    notes: list[str] = []
-    q0 = inputs.density("q0", q0, net.P, y_grid, notes)
-    mu0 = np.broadcast_to(checks.finite_array("mean0", mean0), (net.P,)).astype(float) \
-        if np.ndim(mean0) == 0 else checks.finite_array("mean0", mean0, shape=(net.P,))
-    check_well_prepared(q0, y_grid)
-    if net.gamma == 0:
-        raise ValueError("solve_desingularised needs gamma > 0 (epsilon = gamma^(-1/2)); at gamma = 0 use solvers.solve")
-    if math.isinf(net.gamma):
-        notes.append("gamma = inf: t_span, dt and t are in fast time tau = gamma t")
-    frame = DesingularisedFrame(net, y_grid, tol)
-    start = time.perf_counter()
-    state0 = frame.initial_state(q0, mu0.copy(), t0)
-    if np.any(np.abs(frame.moment0) > 1e-12):
-        notes.append(f"q0 has first moment {np.array2string(frame.moment0, precision=3)} (preserved): "
-                     "mu is offset from the mean by epsilon times it")
-    states, stats = integrate(frame, state0, t0, t_out, dt, method, progress)
-    stats.update(frame.stats(), wall_time=time.perf_counter() - start)
-    sol = DesingularisedSolution(t=t_out, q=np.stack([s.p for s in states]), mu=np.stack([s.mu for s in states]),
-                                 activity=np.stack([s.m for s in states]), y_grid=y_grid, network=net,
-                                 epsilon=frame.eps, time_unit="tau" if math.isinf(net.gamma) else "t",
-                                 method=method, stats=stats, notes=notes)
-    diagnostics.check_outputs([frame.limit_std(m) for m in sol.activity], sol.q, y_grid.width, t_out,
-                              net.population_names)
-    return sol

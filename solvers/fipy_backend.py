@@ -1,6 +1,6 @@
 """The physical-frame equation through FiPy terms: the cross-check and performance baseline.
 
-Each implicit stage of ``solvers.stepping``,
+Each implicit stage of ``solvers.methods``,
 
     α p − a L(m) p = rhs,   L(m) p = −∂_x [ v(m) p ] + D ∂_xx p,   zero flux at both ends,
 
@@ -16,9 +16,8 @@ The face velocity v_f is the native face drift ``PhysicalFrame.drift(m)``
 (f̄ + γ (B − A x_f)) at interior faces and 0 at the two exterior faces (zero
 flux). The nonlocal activities use the native frame's quadrature and the same
 ``SecantNewton`` iteration with the same tolerance; only the linear solve of
-an evaluation differs (scipy's LU through FiPy instead of LAPACK gtsv), so the
-two backends agree to the solvers' round-off. (TR-BDF2's explicit half-stage
-L(m) p is ``PhysicalFrame.rate``, the same operator in native bands.) FiPy's
+an evaluation differs (the one hook ``Frame.solve_rows``: scipy's LU through FiPy
+instead of LAPACK gtsv), so the two backends agree to the solvers' round-off. FiPy's
 solution is not renormalised: its mass is conserved by the scheme itself.
 
 Known difference inside FiPy: for |P| < 1e-3 FiPy uses α_f = 1/2 (central
@@ -59,15 +58,17 @@ class FipyFrame(PhysicalFrame):
             self.equations.append(eq)
         self._faces = np.zeros((1, grid.nx + 1))
 
-    def solve_linear(self, m: np.ndarray, rhs: np.ndarray, alpha: float, a: float) -> np.ndarray:
-        """p solving α p − a L(m) p = rhs (P, n), one FiPy backward-Euler solve per population."""
-        drift = self.drift(m)
+    def solve_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, alpha: float, a: float,
+                   rhs: np.ndarray) -> np.ndarray:
+        """p solving α p − a L p = rhs (P, n), one FiPy backward-Euler solve per population.
+
+        Row i is population i, whose FiPy equation carries its diffusion coefficient.
+        """
         out = np.empty_like(rhs)
         for i, (p, v, eq) in enumerate(zip(self.density, self.velocity, self.equations)):   # populations
-            self._faces[0, 1:-1] = drift[i]
+            self._faces[0, 1:-1] = face_drift[i]
             v.setValue(self._faces)
             p.setValue(rhs[i] / alpha)
             eq.solve(var=p, dt=a / alpha, solver=self.solver)
             out[i] = p.value
-        self.linear_solves += rhs.shape[0]
         return out

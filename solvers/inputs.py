@@ -5,7 +5,7 @@ import numpy as np
 
 from fokker import Grid, Network, checks
 
-from .stepping import METHODS
+from .methods import METHODS
 
 
 def network_and_grid(net: object, grid: object, grid_name: str = "grid") -> None:
@@ -21,6 +21,17 @@ def options(dt: object, method: object, tol: object) -> tuple[float, str, float]
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     tol = checks.positive("tol", tol)
     return dt, method, tol
+
+
+def step_control(rtol: object, atol: object, max_step: object) -> tuple[float | None, float, float]:
+    """rtol None (fixed steps) or in (0, 1); atol ≥ 0; max_step > 0 (may be inf)."""
+    if rtol is not None:
+        rtol = checks.real("rtol", rtol, low=0.0, low_open=True)
+        if rtol >= 1.0:
+            raise ValueError(f"rtol must be < 1 (a relative tolerance), got {rtol}")
+    atol = checks.real("atol", atol, low=0.0)
+    max_step = checks.real("max_step", max_step, low=0.0, low_open=True, allow_inf=True)
+    return rtol, atol, max_step
 
 
 def density(name: str, value: object, P: int, grid: Grid, notes: list[str]) -> np.ndarray:

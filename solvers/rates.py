@@ -1,4 +1,4 @@
-"""Firing-rate networks: simulation, equilibria and the game between neurons (rate_networks.md §1–§2).
+"""Firing-rate networks: simulation, equilibria and the game between neurons (docs/theory/rates.md).
 
 Network: T ẋ = −x + Φ(W x + u) (see :class:`fokker.rates.RateNetwork`).
 

@@ -39,6 +39,9 @@ class Solution(_Coupling):
     frame_moments : for frame="auto", (mean, std) (nt, P) computed in the solver's rescaled
         frame, exact where ``grid`` is too coarse to resolve the density; mean() and std()
         return them. None for frame="physical" (moments from ``p``).
+    status : 0 when the run reached the end of t_span, 1 when a callback stopped it (the
+        arrays then end at the last output time reached).
+    message : what happened, in words.
     """
 
     t: np.ndarray
@@ -52,6 +55,8 @@ class Solution(_Coupling):
     stats: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     frame_moments: tuple[np.ndarray, np.ndarray] | None = None
+    status: int = 0
+    message: str = ""
 
     def mass(self) -> np.ndarray:
         """∫ p dx, shape (nt, P)."""
@@ -84,7 +89,7 @@ class Solution(_Coupling):
 
 @dataclass
 class DesingularisedSolution(_Coupling):
-    """Rescaled densities of the desingularised equation (model.md §4).
+    """Rescaled densities of the desingularised equation .
 
     Fields
     ------
@@ -94,7 +99,7 @@ class DesingularisedSolution(_Coupling):
     activity : (nt, K) activities m_k(t).
     epsilon : γ^(−1/2) (0.0 for γ = ∞).
     time_unit : "t" or "tau".
-    y_grid, network, method, stats, notes : as in :class:`Solution`.
+    y_grid, network, method, stats, notes, status, message : as in :class:`Solution`.
     """
 
     t: np.ndarray
@@ -108,6 +113,8 @@ class DesingularisedSolution(_Coupling):
     method: str = "bdf2"
     stats: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    status: int = 0
+    message: str = ""
 
     def mass(self) -> np.ndarray:
         return self.y_grid.integrate(self.q)

@@ -1,4 +1,4 @@
-"""Stability certificates of firing-rate networks (rate_networks.md §3, §5).
+"""Stability certificates of firing-rate networks (docs/theory/rates.md).
 
 * :func:`lds_certificate`: max over diagonal P ≥ 0, trace P = n, of
   λ_min(½(PA + AᵀP)) — the LDS margin; > 0 iff A is Lyapunov diagonally stable.

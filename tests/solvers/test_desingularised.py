@@ -40,7 +40,7 @@ def test_invariants_first_moment_and_mass(pair_gamma_100):
     assert ds.epsilon == 0.1
 
 
-def test_reference_values_of_model_md_section_5():
+def test_reference_values_of_the_independent_prototype():
     """√γ·std at γ = 10, 100, 1000 from the independent prototype: 0.324043, 0.325840, 0.326027."""
     got = []
     for gamma in (10.0, 100.0, 1000.0):
@@ -196,3 +196,22 @@ def test_basin_of_bistable_network_is_monotone_in_the_initial_mean():
     reached = [int(abs(f - high.voltage[0]) < 1e-2) - int(abs(f - low.voltage[0]) < 1e-2) for f in finals]
     assert all(r != 0 for r in reached)
     assert reached == sorted(reached)
+
+
+@pytest.mark.parametrize("method", ["bdf2", "trbdf2"])
+def test_auto_frame_is_second_order_in_dt_through_the_initial_layer(method):
+    """γ = 1e4 from N(0.2, 0.05²): the layer (re-gridded twice) is integrated by one run that carries
+    the method's history across each change of grid (made at the same times for every dt), so the
+    mean converges as dt² inside (t = 1e-4) and after (t = 4e-4) the layer, and so does the std.
+    Restarting the method at every re-grid would make the layer first order."""
+    net = presets.ei_single(1e4)
+    grid = Grid(-1.0, 1.0, 200)
+    kw = dict(t_span=(0.0, 4e-4), t_eval=[1e-4, 4e-4], method=method, frame="auto", tol=1e-13, auto_cells=400)
+    p0 = grid.gaussian(0.2, 0.05)
+    ref = solve(net, grid, p0, dt=5e-7, **kw)
+    runs = [solve(net, grid, p0, dt=dt, **kw) for dt in (4e-6, 2e-6)]
+    assert ref.stats["grids"] == runs[0].stats["grids"] == runs[1].stats["grids"] == 3
+    mean_errors = [np.abs(r.mean() - ref.mean())[:, 0] for r in runs]
+    std_errors = [np.abs(r.std() - ref.std())[-1, 0] for r in runs]
+    assert np.all(np.log2(mean_errors[0] / mean_errors[1]) > 1.7), mean_errors
+    assert np.log2(std_errors[0] / std_errors[1]) > 1.7, std_errors

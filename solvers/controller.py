@@ -1,0 +1,279 @@
+"""The one loop that drives every frame: steps, error control, rescue, trackers, outputs.
+
+Step sizes come from a policy:
+
+- :class:`FixedSteps` (``rtol=None``): each stretch between output times is split into
+  ceil(Δt / dt) equal steps (a stretch starts afresh when a tracker changes the step cap).
+- :class:`AdaptiveSteps` (``rtol`` given): the method's embedded local error estimate e
+  is measured in the weighted norm
+
+      ‖e‖ = max( max_α RMS_i [ e_{p,α i} ] / w_{p,α},  max_α |e_{μ,α}| / w_{μ,α} ) / rtol^(1/q),
+      w_{p,α} = atol + rtol · max_i max(|pⁿ_{α i}|, |pⁿ⁺¹_{α i}|),
+      w_{μ,α} = atol + rtol · max(|μⁿ_α|, |μⁿ⁺¹_α|),
+
+  i.e. the root-mean-square over the cells of each population's density error relative to
+  that density's peak (relative errors in the far tails do not count) and the maximum over
+  the centres μ (zero in the physical frame), q the method's order. The factor rtol^(1/q)
+  converts the tolerance: a step's local error is held to rtol^((q+1)/q) · |y|, so the
+  steps scale as rtol^(1/q) and the global error of an order-q method is proportional to
+  rtol (tolerance proportionality), while stiff transients are still controlled per step.
+  A step with ‖e‖ ≤ 1 is accepted and the next step is
+  h · clip(SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k), MIN_FACTOR, MAX_FACTOR) (a PI controller,
+  k = the order of the estimate in h; no growth right after a rejection, no growth beyond
+  the method's zero-stable step ratio); otherwise the step is retaken with
+  h · max(MIN_FACTOR, SAFETY ‖e‖^(−1/k)). ``dt`` is the first step, ``max_step`` caps
+  every step, and steps are shortened to land exactly on the output times.
+
+In both modes a step is shortened to λ h ≤ MAX_GROWTH while the frame reports a growing
+mode λ > 0 (``stats["substeps"]``). A step whose coupling fails is retaken as 2, 4, …, 64
+backward-Euler substeps (``stats["rescued_steps"]``); adaptive runs first reject it and
+retry with a quarter of the step, up to RESCUE_LEVELS times.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .coupling import CouplingError
+from .frame import Frame, State, StepStats
+from .methods import EULER, METHODS, Limiter, Method, Point
+from .stepping import MAX_GROWTH, RESCUE_LEVELS
+from .trackers import Regrid, Stop, Tracker
+
+SAFETY = 0.9
+MIN_FACTOR = 0.2
+MAX_FACTOR = 5.0
+FINISHED = "The solver successfully reached the end of the integration interval."
+
+
+class FixedSteps:
+    """Equal steps of at most ``dt`` (and of the cap ``limit``) between consecutive output times."""
+
+    adaptive = False
+
+    def __init__(self, dt: float) -> None:
+        self.dt = dt
+        self.limit = math.inf
+        self.end: float | None = None
+        self.target = math.nan
+
+    def set_limit(self, limit: float) -> None:
+        self.limit = limit
+        self.end = None                      # re-plan the rest of the stretch
+
+    def next_time(self, t: float, target: float) -> float:
+        if self.end is None or target != self.target:
+            self.start, self.span, self.target = t, target - t, target
+            self.n = max(1, math.ceil(self.span / min(self.dt, self.limit) * (1.0 - 1e-12)))
+            self.j = 1
+            self.end = target if self.n == 1 else t + self.span * 1 / self.n
+        return self.end
+
+    def accepted(self, t: float, h: float, error: float, order: int) -> None:
+        if t == self.end:
+            self.j += 1
+            self.end = None if self.j > self.n else \
+                (self.target if self.j == self.n else self.start + self.span * self.j / self.n)
+
+
+class AdaptiveSteps:
+    """Error-controlled steps (see the module docstring)."""
+
+    adaptive = True
+
+    def __init__(self, rtol: float, atol: float, max_step: float, first_step: float, method: Method) -> None:
+        self.rtol, self.atol = rtol, atol
+        self.conversion = rtol ** (1.0 / method.order)
+        self.max_step = max_step
+        self.limit = math.inf
+        self.h = min(first_step, max_step)
+        self.max_ratio = method.max_ratio
+        self.previous_error = 1.0
+        self.rejected_last = False
+
+    def set_limit(self, limit: float) -> None:
+        self.limit = limit
+
+    def next_time(self, t: float, target: float) -> float:
+        h = min(self.h, self.max_step, self.limit)
+        if t + h >= target:
+            return target
+        if t + 2.0 * h > target:             # two near-equal steps instead of a long and a tiny one
+            return t + 0.5 * (target - t)
+        return t + h
+
+    def norm(self, error: tuple[np.ndarray, np.ndarray], old: State, new: State) -> float:
+        """The weighted error norm of the module docstring."""
+        e_p, e_mu = error
+        w_p = self.atol + self.rtol * np.maximum(np.abs(old.p).max(axis=-1), np.abs(new.p).max(axis=-1))
+        w_mu = self.atol + self.rtol * np.maximum(np.abs(old.mu), np.abs(new.mu))
+        rms_p = np.sqrt(np.mean(e_p * e_p, axis=-1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_p = np.where(rms_p == 0.0, 0.0, rms_p / w_p)
+            r_mu = np.where(e_mu == 0.0, 0.0, np.abs(e_mu) / w_mu)
+        value = max(float(np.max(r_p)), float(np.max(r_mu, initial=0.0)))
+        value /= self.conversion
+        return value if math.isfinite(value) else math.inf
+
+    def failed(self, h: float) -> None:
+        """The coupling of a step of size h failed: retry with a quarter of it."""
+        self.h = 0.25 * h
+        self.rejected_last = True
+
+    def rejected(self, h: float, error: float, order: int) -> None:
+        factor = MIN_FACTOR if not math.isfinite(error) else max(MIN_FACTOR, SAFETY * error ** (-1.0 / order))
+        self.h = h * factor
+        self.rejected_last = True
+
+    def accepted(self, t: float, h: float, error: float, order: int) -> None:
+        if error == 0.0:
+            factor = MAX_FACTOR
+        else:
+            factor = SAFETY * error ** (-0.7 / order) * self.previous_error ** (0.4 / order)
+        factor = min(MAX_FACTOR, max(MIN_FACTOR, factor), self.max_ratio)
+        if self.rejected_last:
+            factor = min(factor, 1.0)
+        self.h = h * factor
+        self.previous_error = max(error, 1e-4)
+        self.rejected_last = False
+
+
+@dataclass
+class Run:
+    """What the controller returns: output points (time, state, frame), counters, status, message,
+    the frames used and (time, accepted steps so far) at every change of frame."""
+
+    outputs: list[tuple[float, State, Frame]]
+    stats: dict
+    status: int
+    message: str
+    frames: list[Frame] = field(default_factory=list)
+    regrids: list[tuple[float, int]] = field(default_factory=list)
+
+
+def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:
+    """Retake a failed step as 2^k backward-Euler substeps, k = 1 … RESCUE_LEVELS (and at least
+    enough to keep λ h ≤ MAX_GROWTH for an unstable mode); returns (point, substeps)."""
+    t = start.t
+    least = math.ceil(frame.growth_rate(start.state, t) * (t_new - t) / MAX_GROWTH)
+    no_limit = Limiter(False)
+    for level in range(1, RESCUE_LEVELS + 1):
+        frame.reset_coupling()
+        n = max(2**level, least)
+        history = [start]
+        try:
+            for j in range(1, n + 1):
+                t_j = t + (t_new - t) * j / n
+                history = [history[-1], EULER.step(frame, history, t_j, no_limit, False).point]
+            return history[-1], n
+        except CouplingError:
+            continue
+    raise CouplingError(f"coupling failed on the step to t={t_new:g} even with {n} backward-Euler "
+                        "substeps; reduce dt")
+
+
+def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, policy,
+        trackers: list[Tracker] = (), max_step: float = math.inf) -> Run:
+    """Advance ``state0`` from t0 through the output times ``t_out`` (see the module docstring)."""
+    scheme = METHODS[method]()
+    limit = Limiter(frame.nonnegative)
+    stats = StepStats()
+    policy.set_limit(max_step)
+    step_trackers = [tr for tr in trackers if tr.every_step]
+    stop_trackers = [tr for tr in trackers if tr.at_stops]
+    output_trackers = [tr for tr in trackers if not (tr.every_step or tr.at_stops)]
+    history = [Point(t0, state0)]
+    frames = [frame]
+    regrids: list[tuple[float, int]] = []
+    outputs: list[tuple[float, State, Frame]] = []
+    status, message = 0, FINISHED
+    t = t0
+    k = 0
+    failures = 0                     # consecutive coupling failures (adaptive runs)
+    for tr in trackers:
+        tr.start(t0, float(t_out[-1]))
+    try:
+        while k < len(t_out):
+            target = float(t_out[k])
+            landing = min([target] + [tr.next_stop() for tr in stop_trackers])
+            if t < landing:
+                t_new = policy.next_time(t, landing)
+                rate = frame.growth_rate(history[-1].state, t)
+                if rate * (t_new - t) > MAX_GROWTH:
+                    t_new = t + MAX_GROWTH / rate
+                    stats.substeps += 1
+                h = t_new - t
+                try:
+                    step = scheme.step(frame, history, t_new, limit, policy.adaptive)
+                    stats.stages += step.stages
+                except CouplingError:
+                    if policy.adaptive and failures < RESCUE_LEVELS:
+                        frame.reset_coupling()
+                        stats.rejected_steps += 1
+                        failures += 1
+                        policy.failed(h)
+                        continue
+                    point, used = rescue(frame, history[-1], t_new)
+                    stats.rescued_steps += 1
+                    stats.stages += used
+                    step = None
+                if step is not None and policy.adaptive:
+                    error = policy.norm(step.error, history[-1].state, step.point.state)
+                    if error > 1.0:
+                        stats.rejected_steps += 1
+                        policy.rejected(h, error, step.error_order)
+                        continue
+                    stats.max_error_estimate = max(stats.max_error_estimate, error)
+                    stats.last_error_estimate = error
+                    policy.accepted(t_new, h, error, step.error_order)
+                else:
+                    policy.accepted(t_new, h, 0.0, 1)
+                failures = 0
+                history = [history[-1], step.point if step is not None else point]
+                stats.steps += 1
+                t = t_new
+                request = None
+                for tr in step_trackers:
+                    request = tr.handle(t, history[-1].state, frame) or request
+                for tr in stop_trackers:
+                    if t == tr.next_stop():
+                        request = tr.handle(t, history[-1].state, frame) or request
+                if isinstance(request, Regrid):
+                    history, frame = _carry(history, request), request.frame
+                    frames.append(frame)
+                    regrids.append((t, stats.steps))
+                    policy.set_limit(request.max_step)
+                elif isinstance(request, Stop):
+                    status, message = 1, request.message
+                    break
+                if t < target:
+                    continue
+            outputs.append((t, history[-1].state, frame))
+            k += 1
+            request = None
+            for tr in output_trackers:
+                request = tr.handle(t, history[-1].state, frame) or request
+            if isinstance(request, Stop):
+                status, message = 1, request.message
+                break
+    finally:
+        for tr in trackers:
+            tr.finish()
+    out = stats.as_dict()
+    for f in frames:
+        for key, value in f.stats().items():
+            out[key] = out.get(key, 0) + value
+    return Run(outputs, out, status, message, frames, regrids)
+
+
+def _carry(history: list[Point], request: Regrid) -> list[Point]:
+    """The history on the requested frame: every state's density carried across, the newest
+    one setting the new frame's invariants; derivatives recomputed on demand."""
+    new = request.frame
+    *older, last = history
+    moved = [Point(p.t, new.adopt(request.carry(p.state.p), p.state.mu, p.t)) for p in older]
+    moved.append(Point(last.t, new.initial_state(request.carry(last.state.p), last.t, last.state.mu)))
+    return moved
+

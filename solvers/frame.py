@@ -1,0 +1,167 @@
+"""The frame contract: what the time stepper needs from a discretised equation.
+
+A *frame* owns a spatial discretisation of  dy/dt = F(y),  y = (p, μ): densities
+p (P, n) on a grid and centres μ (P,) (all zero where the frame has none), with a
+nonlocal coupling (activities m, and any further scalar unknowns u) that makes F
+nonlinear. The stepper (``solvers.controller``) only ever calls
+
+- ``initial_state(p0, t0, mu0=None) -> State``  set the frame's invariants from the data;
+- ``adopt(p, mu, t) -> State``  a state for given densities and centres (activities and
+  coupling unknowns recomputed, invariants untouched): used when a history is carried
+  onto another frame;
+- ``stage(rhs_p, rhs_mu, alpha, a, t, u_guess) -> State``  solve the implicit stage
+  α y − a F(y) = rhs with the coupling converged;
+- ``rate(state, t) -> (dp, dmu)``  F at a converged state;
+- ``growth_rate(state, t) -> float``  rate (per unit t, ≥ 0) of the fastest unstable mode;
+- ``expected_width(m) -> (P,)``  the balanced width of each density in the frame's own
+  coordinate for the activities m;
+- ``reset_coupling()``  drop the coupling Jacobian (after a failed stage);
+- ``stats() -> dict``  work counters;
+- the class attribute ``nonnegative`` (the positivity limiter applies only when True).
+
+:class:`Frame` holds the shared set-up (internal channels, the secant–Newton
+solver of the coupling, counting of linear solves) and the linear work of one
+coupling evaluation behind the single hook :meth:`Frame.solve_rows`; subclasses
+override only what differs (drift, activities, residual) and a backend overrides
+``solve_rows`` alone.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from fokker import Grid, Network
+
+from fokker.balance import fast_growth_rate
+
+from .coupling import SecantNewton
+from .fluxes import stage_bands
+from .linalg import solve_stage
+
+GROWTH_REUSE = 1e-10    # the fast growth rate is reused while the means move by less than this (relative)
+
+
+@dataclass
+class State:
+    """A converged state: densities p (P, n), centres mu (P,), activities m (K,), coupling unknowns u."""
+
+    p: np.ndarray
+    mu: np.ndarray
+    m: np.ndarray
+    u: np.ndarray
+
+
+@dataclass
+class StepStats:
+    """Counters of one run of the stepper (``Solution.stats`` holds them as a dict).
+
+    steps: accepted steps; stages: implicit stages solved; limited_stages: stages whose
+    right-hand side the positivity limiter changed; rescued_steps: steps retaken as
+    backward-Euler substeps after a coupling failure; substeps: steps shortened so that
+    λ h ≤ MAX_GROWTH for an unstable mode; rejected_steps: steps refused by the error
+    control (or by a coupling failure, adaptive runs); max_error_estimate and
+    last_error_estimate: the weighted error norm of the accepted steps (adaptive runs, else 0).
+    """
+
+    steps: int = 0
+    stages: int = 0
+    limited_stages: int = 0
+    rescued_steps: int = 0
+    substeps: int = 0
+    rejected_steps: int = 0
+    max_error_estimate: float = 0.0
+    last_error_estimate: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Frame(ABC):
+    """Base of every frame (see the module docstring for the contract).
+
+    ``extra_scales`` are the residual scales of coupling unknowns beyond the K internal
+    activities (e.g. one centring constant per population), relative to ``tol``.
+    """
+
+    nonnegative: bool = True
+
+    def __init__(self, net: Network, grid: Grid, tol: float, extra_scales: np.ndarray | None = None) -> None:
+        self.net, self.grid = net, grid
+        self.h = grid.width
+        self.D = net.diffusion
+        self.internal = np.flatnonzero(~net.is_external)
+        self.src = net.source_index[self.internal]
+        self.K = self.internal.size
+        extra = np.zeros(0) if extra_scales is None else np.asarray(extra_scales, dtype=float)
+        self.coupling = SecantNewton(tol, scale=np.concatenate([np.ones(self.K), extra]),
+                                     typical=np.ones(self.K + extra.size))
+        self.linear_solves = 0
+        self._drive_is_constant = not bool(np.any(net.is_external))
+        self._growth_at: tuple[np.ndarray, float] | None = None
+        self._growth = 0.0
+
+    def fast_growth(self, means: np.ndarray, t: float) -> float:
+        """max(0, fast growth rate of the concentrated network at ``means``) (per unit of τ = γ t).
+
+        Reused while the means move by less than GROWTH_REUSE (relative) and the external drive
+        is constant (or t is unchanged): near a steady state this saves its evaluation every step.
+        """
+        last = self._growth_at
+        if last is not None and (self._drive_is_constant or t == last[1]) and \
+                np.all(np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))):
+            return self._growth
+        self._growth = max(0.0, fast_growth_rate(self.net, means, t))
+        self._growth_at = (np.array(means, dtype=float), t)
+        return self._growth
+
+    # -- the linear hook ---------------------------------------------------------------------------
+    def solve_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, alpha: float, a: float,
+                   rhs: np.ndarray) -> np.ndarray:
+        """p (R, n) solving α p − a L p = rhs (R, n), L the Scharfetter–Gummel operator of the face
+        drift (R, n−1) and diffusion (R,) with zero flux at both ends, the exact mass Σ rhs / α restored.
+
+        The only place where a coupling evaluation does linear algebra: a backend overrides this.
+        """
+        return solve_stage(*stage_bands(face_drift, diffusion, self.h, alpha, a), rhs, alpha)
+
+    def linear(self, face_drift: np.ndarray, alpha: float, a: float, rhs: np.ndarray) -> np.ndarray:
+        """:meth:`solve_rows` with this frame's diffusion, counted in ``stats()['linear_solves']``."""
+        self.linear_solves += rhs.shape[0]
+        return self.solve_rows(face_drift, self.D, alpha, a, rhs)
+
+    # -- the contract ---------------------------------------------------------------------------------
+    @abstractmethod
+    def initial_state(self, p0: np.ndarray, t0: float, mu0: np.ndarray | None = None) -> State:
+        """The state at t0 (sets the frame's invariants from p0)."""
+
+    @abstractmethod
+    def adopt(self, p: np.ndarray, mu: np.ndarray, t: float) -> State:
+        """A state with densities p and centres mu (activities and coupling unknowns recomputed)."""
+
+    @abstractmethod
+    def stage(self, rhs_p: np.ndarray, rhs_mu: np.ndarray, alpha: float, a: float, t: float,
+              u_guess: np.ndarray) -> State:
+        """Solve α y − a F(y) = rhs at time t with the coupling converged (guess u_guess)."""
+
+    @abstractmethod
+    def rate(self, state: State, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """F = (dp/dt, dμ/dt) at a converged state."""
+
+    @abstractmethod
+    def growth_rate(self, state: State, t: float) -> float:
+        """Growth rate (per unit t, ≥ 0) of the fastest unstable mode at ``state``."""
+
+    @abstractmethod
+    def expected_width(self, m: np.ndarray) -> np.ndarray:
+        """Balanced width of each density (P,) in this frame's coordinate for activities m."""
+
+    def reset_coupling(self) -> None:
+        """Forget the coupling Jacobian (it is rebuilt by finite differences at the next stage)."""
+        self.coupling.jacobian = None
+
+    def stats(self) -> dict:
+        """Coupling evaluations, linear (tridiagonal) solves and Jacobian rebuilds so far."""
+        return {"evaluations": self.coupling.evaluations, "linear_solves": self.linear_solves,
+                "jacobian_updates": self.coupling.jacobian_updates}
