@@ -1,6 +1,7 @@
 """solvers: how densities evolve (finite volumes, implicit stepping, coupling), and rate networks."""
 from .desingularised import solve_desingularised
 from .diagnostics import ResolutionWarning, TruncationWarning
+from .log_density import LogSolution, solve_log
 from .physical import BACKENDS, solve
 from .rates import (NashReport, RateTrajectory, best_responses, energies, equilibria, fixed_point_residual,
                     nash_check, simulate_rates, solve_lcp)

@@ -131,7 +131,12 @@ def _rescue(frame, current: State, t: float, t_new: float) -> tuple[State, int]:
 
 
 def _step(frame, method: str, history: list[tuple[float, State]], t_new: float, limited: list[int]):
-    """One step of ``method`` from the last state of ``history``; returns (state, stages)."""
+    """One step of ``method`` from the last state of ``history``; returns (state, stages).
+
+    The positivity limiter applies only to frames whose state is non-negative (class attribute
+    ``nonnegative``, default True); a frame of log-densities sets it False.
+    """
+    limit = limit_positive if getattr(frame, "nonnegative", True) else (lambda rhs, counter: rhs)
     t, current = history[-1]
     h = t_new - t
     w = h / (t - history[-2][0]) if len(history) > 1 else math.inf
@@ -140,15 +145,15 @@ def _step(frame, method: str, history: list[tuple[float, State]], t_new: float, 
     if method == "bdf2":
         previous = history[-2][1]
         rhs_p, rhs_mu = _combine([1.0 + w, -w * w / (1.0 + w)], [current, previous])
-        return frame.stage(limit_positive(rhs_p, limited), rhs_mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
+        return frame.stage(limit(rhs_p, limited), rhs_mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
                            _guess(history, t_new)), 1
     g = TRBDF2_G
     t_mid = t + g * h
     dp, dmu = frame.rate(current, t)
-    mid = frame.stage(limit_positive(current.p + 0.5 * g * h * dp, limited),
+    mid = frame.stage(limit(current.p + 0.5 * g * h * dp, limited),
                       current.mu + 0.5 * g * h * dmu, 1.0, 0.5 * g * h, t_mid, _guess(history, t_mid))
     rhs_p, rhs_mu = _combine([1.0 / g, -(1.0 - g) ** 2 / g], [mid, current])
-    return frame.stage(limit_positive(rhs_p, limited), rhs_mu, 2.0 - g, (1.0 - g) * h, t_new,
+    return frame.stage(limit(rhs_p, limited), rhs_mu, 2.0 - g, (1.0 - g) * h, t_new,
                        _guess(history, t_new)), 2
 
 
