@@ -64,9 +64,14 @@ from .stepping import State, integrate
 
 SERIES_BELOW = 1e-3      # |z| below which log B(z) uses its Taylor series
 NEWTON_TOL = 1e-12       # inner Newton stops when max |δw| / (1 + |w|) ≤ NEWTON_TOL
-MAX_NEWTON = 60          # inner Newton iterations per stage solve
+MAX_NEWTON = 30          # Newton iterations per stage solve
 MAX_EXPONENT = 700.0     # largest exponent allowed in a trial iterate (e^700 ≈ 1e304)
-MAX_DAMPING = 60         # halvings of a Newton step that would overflow
+MAX_DAMPING = 8          # halvings of a Newton step that would overflow before giving up on it
+MIN_CONTINUATION = 2.0**-50   # smallest continuation increment, relative to the stage's a
+
+
+class _NewtonFailure(Exception):
+    """Newton's method failed on one stage solve (the caller then continues in the step size)."""
 
 
 def log_bernoulli(z: np.ndarray) -> np.ndarray:
@@ -136,6 +141,7 @@ class LogDensityFrame:
         self.coupling = self.physical.coupling
         self.newton_iterations = 0
         self.linear_solves = 0
+        self.continued_stages = 0
 
     # -- pieces ------------------------------------------------------------------------------
     def normalise(self, w: np.ndarray) -> np.ndarray:
@@ -153,9 +159,12 @@ class LogDensityFrame:
     def exchange(self, m: np.ndarray) -> _Exchange:
         return _Exchange(self.physical.drift(m), self.net.diffusion, self.h)
 
-    def solve_nonlinear(self, exchange: _Exchange, rhs: np.ndarray, alpha: float, a: float,
-                        w: np.ndarray) -> np.ndarray:
-        """w solving α w − a G(w) = rhs by Newton's method from ``w`` (tridiagonal Jacobian)."""
+    def newton(self, exchange: _Exchange, rhs: np.ndarray, alpha: float, a: float, w: np.ndarray) -> np.ndarray:
+        """w solving α w − a G(w) = rhs by Newton's method from ``w`` (tridiagonal Jacobian).
+
+        Raises _NewtonFailure when an iterate would overflow an exponential even after
+        MAX_DAMPING halvings of its step, or after MAX_NEWTON iterations.
+        """
         P, n = w.shape
         for _ in range(MAX_NEWTON):
             G, left, right = exchange.rates(w)
@@ -172,15 +181,45 @@ class LogDensityFrame:
                     break
                 step *= 0.5
             else:
-                raise CouplingError("the implicit log-density stage overflows even with a damped Newton "
-                                    "step; reduce dt")
+                raise _NewtonFailure
             if not np.all(np.isfinite(trial)):
-                raise CouplingError("non-finite Newton iterate of the log-density stage; reduce dt")
+                raise _NewtonFailure
             w = trial
             if float(np.max(np.abs(step) / (1.0 + np.abs(w)))) <= NEWTON_TOL:
                 return w
-        raise CouplingError(f"the Newton iteration of the log-density stage did not converge in {MAX_NEWTON} "
-                            "iterations; reduce dt")
+        raise _NewtonFailure
+
+    def solve_nonlinear(self, exchange: _Exchange, rhs: np.ndarray, alpha: float, a: float,
+                        w: np.ndarray) -> np.ndarray:
+        """w solving α w − a G(w) = rhs: Newton from ``w``, else continuation in a from a = 0.
+
+        A stage with a large a ‖G'‖ (large γ dt far from equilibrium) can throw Newton's first
+        step far from the solution; then the same stage is solved for a sequence of step
+        sizes b from 0 (solution rhs/α) up to a, each Newton solve starting from the previous
+        solution, and b is bisected towards the last solved value wherever Newton fails.
+        The result is the solution of the stage with the requested a (the time discretisation
+        is unchanged); ``stats["continued_stages"]`` counts these stages.
+        """
+        try:
+            return self.newton(exchange, rhs, alpha, a, w)
+        except _NewtonFailure:
+            pass
+        self.continued_stages += 1
+        solved, w = 0.0, rhs / alpha
+        targets = [a]
+        while targets:
+            b = targets[-1]
+            try:
+                w = self.newton(exchange, rhs, alpha, b, w)
+            except _NewtonFailure:
+                if b - solved <= MIN_CONTINUATION * a:
+                    raise CouplingError(f"the implicit log-density stage did not converge (Newton fails at step "
+                                        f"{b:.3g} of {a:.3g} even by continuation); reduce dt") from None
+                targets.append(0.5 * (solved + b))
+                continue
+            solved = b
+            targets.pop()
+        return w
 
     # -- frame interface ---------------------------------------------------------------------
     def initial_state(self, log_p0: np.ndarray, t0: float) -> State:
@@ -218,7 +257,8 @@ class LogDensityFrame:
 
     def stats(self) -> dict:
         return {"evaluations": self.coupling.evaluations, "newton_iterations": self.newton_iterations,
-                "linear_solves": self.linear_solves, "jacobian_updates": self.coupling.jacobian_updates}
+                "linear_solves": self.linear_solves, "jacobian_updates": self.coupling.jacobian_updates,
+                "continued_stages": self.continued_stages}
 
 
 def initial_log_density(p0: object, log_p0: object, P: int, grid: Grid, notes: list[str]) -> np.ndarray:
