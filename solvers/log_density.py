@@ -65,8 +65,7 @@ from .stepping import State, integrate
 SERIES_BELOW = 1e-3      # |z| below which log B(z) uses its Taylor series
 NEWTON_TOL = 1e-12       # inner Newton stops when max |δw| / (1 + |w|) ≤ NEWTON_TOL
 MAX_NEWTON = 30          # Newton iterations per stage solve
-MAX_EXPONENT = 700.0     # largest exponent allowed in a trial iterate (e^700 ≈ 1e304)
-MAX_DAMPING = 8          # halvings of a Newton step that would overflow before giving up on it
+MAX_DAMPING = 8          # halvings of a Newton step with a non-finite residual before giving up on it
 MIN_CONTINUATION = 2.0**-50   # smallest continuation increment, relative to the stage's a
 
 
@@ -117,6 +116,39 @@ class _Exchange:
         dw = w[:, 1:] - w[:, :-1]
         return self.log_right + dw, self.log_left - dw
 
+    def stage_system(self, w: np.ndarray, rhs: np.ndarray, alpha: float, a: float, jacobian: bool = True):
+        """Residual F(w) of the stage α w − a G(w) = rhs, row by row in one of two equivalent forms,
+        and (if ``jacobian``) the bands (lower, diag, upper) of ∂F/∂w.
+
+        With S_i = a (inflow_i) = a c (B e^{Δw} terms) and T_i = α w_i − rhs_i + a · outflow_i the
+        stage reads T_i = S_i. Rows where the inflow dominates (T_i > 0, S_i > T_i) use
+        log T_i − log S_i (log S by log-sum-exp: finite for any exponents, and nearly linear in w,
+        so Newton needs a few iterations even where e^{Δw} would overflow); the others use
+        T_i − S_i. Both are increasing in w_i and decreasing in w_{i±1}: ∂F/∂w is an M-matrix.
+        """
+        to_right, to_left = self.exponents(w)
+        P, n = w.shape
+        log_a = math.log(a)
+        e_right = np.full((P, n), -np.inf)
+        e_right[:, :-1] = to_right + log_a
+        e_left = np.full((P, n), -np.inf)
+        e_left[:, 1:] = to_left + log_a
+        log_s = np.logaddexp(e_left, e_right)
+        T = alpha * w - rhs + a * self.outflow
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            log_t = np.log(T)
+            use_log = (T > 0.0) & (log_s > log_t)
+            S = np.exp(np.where(use_log, 0.0, log_s))        # inf only where the row is hopeless (T ≤ 0)
+            F = np.where(use_log, log_t - log_s, T - S)
+            if not jacobian:
+                return F
+            share_left = np.exp(e_left - log_s)               # a L / S ∈ [0, 1]
+            share_right = np.exp(e_right - log_s)
+            diag = np.where(use_log, 1.0 + alpha / T, alpha + S)
+            off_left = -np.where(use_log, share_left, S * share_left)
+            off_right = -np.where(use_log, share_right, S * share_right)
+        return F, off_left[:, 1:], diag, off_right[:, :-1]
+
     def rates(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(G(w), left, right): G (P, n), left_i = ∂G_{i+1}/∂w_i, right_i = ∂G_i/∂w_{i+1} (P, n−1)."""
         to_right, to_left = self.exponents(w)
@@ -162,27 +194,22 @@ class LogDensityFrame:
     def newton(self, exchange: _Exchange, rhs: np.ndarray, alpha: float, a: float, w: np.ndarray) -> np.ndarray:
         """w solving α w − a G(w) = rhs by Newton's method from ``w`` (tridiagonal Jacobian).
 
-        Raises _NewtonFailure when an iterate would overflow an exponential even after
-        MAX_DAMPING halvings of its step, or after MAX_NEWTON iterations.
+        Raises _NewtonFailure when a step gives a non-finite residual even after MAX_DAMPING
+        halvings, or after MAX_NEWTON iterations.
         """
-        P, n = w.shape
         for _ in range(MAX_NEWTON):
-            G, left, right = exchange.rates(w)
-            residual = alpha * w - a * G - rhs
-            diag = np.full((P, n), alpha)
-            diag[:, :-1] += a * right
-            diag[:, 1:] += a * left
-            step = solve_each(-a * left, diag, -a * right, residual)
+            F, lower, diag, upper = exchange.stage_system(w, rhs, alpha, a)
+            if not np.all(np.isfinite(F)):
+                raise _NewtonFailure
+            step = solve_each(lower, diag, upper, F)
             self.newton_iterations += 1
-            self.linear_solves += P
+            self.linear_solves += w.shape[0]
             for _ in range(MAX_DAMPING):
                 trial = w - step
-                if max(float(np.max(e)) for e in exchange.exponents(trial)) <= MAX_EXPONENT:
+                if np.all(np.isfinite(exchange.stage_system(trial, rhs, alpha, a, jacobian=False))):
                     break
                 step *= 0.5
             else:
-                raise _NewtonFailure
-            if not np.all(np.isfinite(trial)):
                 raise _NewtonFailure
             w = trial
             if float(np.max(np.abs(step) / (1.0 + np.abs(w)))) <= NEWTON_TOL:
