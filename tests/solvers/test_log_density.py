@@ -99,7 +99,7 @@ def test_second_order_in_space_against_the_exact_ou_log_density():
     for nx in (100, 200, 400):
         grid = Grid(-3.0, 3.0, nx)
         x = grid.centers
-        lg = solve_log(net, grid, log_p0=-(x + 1.0) ** 2 / (2 * 0.4**2), t_span=(0.0, 0.5), dt=1e-3,
+        lg = solve_log(net, grid, log_p0=-(x + 1.0) ** 2 / (2 * 0.4**2), t_span=(0.0, 0.5), dt=2e-3,
                        t_eval=[0.5], method="trbdf2")
         mean, var = ou_moments(net, -1.0, 0.4, [0.5])
         exact = -(x - mean[0, 0]) ** 2 / (2 * var[0, 0]) - 0.5 * math.log(2 * math.pi * var[0, 0])
@@ -109,42 +109,47 @@ def test_second_order_in_space_against_the_exact_ou_log_density():
     assert np.all((orders > 1.8) & (orders < 2.4)), (errors, orders)
 
 
-@pytest.mark.parametrize("method,order", [("euler", 1), ("bdf2", 2), ("trbdf2", 2)])
-def test_order_in_time(method, order):
-    """Max error of log p against a fine-step reference on the same grid, nonlinear coupling."""
+@pytest.fixture(scope="module")
+def time_problem():
+    """Nonlinear coupling (ei_single, γ = 5) and a fine-step TR-BDF2 reference at t = 0.4."""
     net = presets.ei_single(5.0)
     grid = Grid(-2.5, 2.5, 200)
     w0 = np.log(grid.gaussian(-0.8, 0.3))
-    run = lambda dt, meth: solve_log(net, grid, log_p0=w0, t_span=(0.0, 0.4), dt=dt, t_eval=[0.4],
-                                     method=meth).log_p[-1]
-    reference = run(1e-4, "trbdf2")
+    run = lambda dt, method: solve_log(net, grid, log_p0=w0, t_span=(0.0, 0.4), dt=dt, t_eval=[0.4],
+                                       method=method).log_p[-1]
+    return run, run(5e-4, "trbdf2")
+
+
+@pytest.mark.parametrize("method,order", [("euler", 1), ("bdf2", 2), ("trbdf2", 2)])
+def test_order_in_time(time_problem, method, order):
+    """Max error of log p against the fine-step reference on the same grid."""
+    run, reference = time_problem
     errors = [np.max(np.abs(run(dt, method) - reference)) for dt in (0.02, 0.01, 0.005)]
     orders = observed_orders(errors)
     assert np.all(np.abs(orders - order) < 0.25), (errors, orders)
 
 
 @pytest.mark.parametrize("gamma", [1e8, 1e10])
-def test_tails_far_below_underflow_match_the_exact_ou_state(gamma):
-    """Grid of ±1500 widths s (h = s/4): log p reaches −1.1e6 with no NaN, relative error ≤ 1e-10.
-
-    The initial tails lie below the stationary ones (width 0.7 s): they rise through the
-    exponential inflow terms. (Tails above it drain at most at the upwind rate |v|/h where log p
-    varies by more than O(1) per cell; see the module docstring.)
-    """
+def test_tails_far_below_underflow_reach_the_exact_ou_state(gamma):
+    """Grid of ±1500 widths s (h = s/4): log p reaches −1.1e6 with no NaN and equals the exact
+    stationary OU log-density to relative 1e-10 (L-stable steps of 100/k; the discrete stationary
+    state is exact at the nodes however steep log p is)."""
     net = presets.ei_single(gamma, **FLAT)
     k = 1.0 + gamma * net.conductance(constant_activities(net))[0]
     mean, var = ou_moments(net, 0.0, 1.0, [1e3])
     c, s = mean[0, 0], math.sqrt(var[0, 0])
     grid = Grid(c - 1500 * s, c + 1500 * s, 12000)
     x = grid.centers
-    T = 40.0 / k
-    lg = solve_log(net, grid, log_p0=-0.5 * ((x - c - 2 * s) / (0.7 * s)) ** 2, t_span=(0.0, T), dt=T / 20,
-                   t_eval=[T / 10, T], method="bdf2")
+    T = 1000.0 / k
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # 4 cells per width: below the advised 5
+        lg = solve_log(net, grid, log_p0=-0.5 * ((x - c - 2 * s) / (0.7 * s)) ** 2, t_span=(0.0, T), dt=T / 10,
+                       t_eval=[T / 10, T], method="euler")
     exact = -(x - c) ** 2 / (2 * s * s) - 0.5 * math.log(2 * math.pi * s * s)
     assert np.isfinite(lg.log_p).all() and np.isfinite(lg.u).all()
-    assert lg.log_p[-1].min() < -1e6
+    assert lg.log_p[-1].min() < -1.1e6
     assert np.max(np.abs(lg.log_p[-1, 0] - exact) / (1.0 + np.abs(exact))) < 1e-10
-    assert abs(lg.mean()[-1, 0] - c) < 1e-6 * s and abs(lg.std()[-1, 0] / s - 1.0) < 1e-6
+    assert abs(lg.mean()[-1, 0] - c) < 1e-9 * s and abs(lg.std()[-1, 0] / s - 1.0) < 1e-9
 
 
 def test_result_fields_shapes_and_normalisation():
