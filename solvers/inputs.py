@@ -39,7 +39,7 @@ def density(name: str, value: object, P: int, grid: Grid, notes: list[str]) -> n
 
     A density whose mass is not 1 is normalised, with a note.
     """
-    arr = np.asarray(value, dtype=float) if not isinstance(value, np.ndarray) else value.astype(float)
+    arr = checks.finite_array(name, value)
     if arr.ndim == 1 and P == 1:
         arr = arr[None, :]
     expected = (P, grid.nx)

@@ -191,8 +191,6 @@ def test_solvers_and_particles_refuse_bad_arguments_by_name(entry, arg, data):
     refused(lambda: call(**{arg: bad}), MESSAGE_NAMES.get((entry, arg), arg))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: solvers.inputs.density converts p0/q0 with np.asarray(value, dtype=float) "
-                   "before any check, so non-numbers raise numpy's ValueError without the argument's name")
 @pytest.mark.parametrize("entry,arg,size", [("solve", "p0", 40), ("solve_desingularised", "q0", 200)])
 def test_a_density_of_strings_is_refused_by_name(entry, arg, size):
     """Shrunk example: a density of strings, e.g. solve(net, grid, ["a"] * 40)."""
