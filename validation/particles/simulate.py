@@ -1,9 +1,13 @@
-"""The finite-n network of model.md §1, stepped with the exact Ornstein–Uhlenbeck update of §6.
+"""The finite-n network of neurons, stepped with the exact Ornstein–Uhlenbeck update.
 
 For neuron i of population α (n neurons per population)
 
-    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) ] dt + σ_α dW_i,
+    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) + γ Σ_β G_{αβ} (x̄_β(t) − X_i) ] dt + σ_α dW_i,
     m_k(t) = (1/n) Σ_{j ∈ src(k)} S_k(X_j)          (a_k(t) for an external channel),
+    x̄_β(t) = (1/n) Σ_{j ∈ β} X_j                   (empirical mean voltage; gap junctions G ≥ 0),
+
+and for two-variable (FitzHugh–Nagumo) populations f_α(X_i, W_i) with the recovery
+dW_i = g_α(X_i, W_i) dt + σ_w,α dW'_i (coupling acts on the voltage only),
 
 with the *empirical* activities m_k recomputed from the particles after every
 step (this is the finite-n network, not the mean-field law). Over a step of
@@ -21,6 +25,22 @@ and nothing is divided by A_α). This is model.md §6's exact OU step; for a Lea
 intrinsic and constant activations it is the exact transition of the OU process
 (no time-discretisation error at all). φ and s use expm1 and switch to their
 series (φ → h, s → σ sqrt(h)) as r h → 0, which covers A_α = 0. γ = ∞ is refused.
+
+Two variables: f̃_α = f_α(x, w) is explicit (evaluated at the start-of-step X, W), then W
+takes the exact recovery step at the new voltage, W ← w*(X') + (W − w*(X')) e^(−c b h) +
+σ_w sqrt((1 − e^(−2 c b h))/(2 c b)) ξ' (:class:`validation.particles.plan.Recovery`): a
+first-order (Lie) splitting, stable for every γ h and every h c b.
+
+Gap junctions (``net.has_electrical``): the plain step with x̄ frozen would pull every
+neuron to the old mean when γ A h ≫ 1 and freeze a synchronised population (its mean
+would move by h ⟨f⟩ / (γ A h) per step). Every step is then the mean-centred step of
+:mod:`validation.particles.centred`: the population means are advanced by the exact flow of
+their own linear equation (in which the gap junctions' self-coupling cancels), driven by
+⟨f̃⟩, so they move by h ⟨f⟩ + O(h²) for every γ h; the deviations relax exactly with
+the OU factor. The mean voltages are thus not frozen over the step but integrated with
+it; the Newton unknowns of the implicit coupling stay the activity terms, and each
+evaluation gives the end-of-step means consistent with them (the empirical mean of X'
+is μ' to round-off). Exact for Leak intrinsics with constant activations.
 
 Coupling (``coupling=``): which m the step freezes.
 
@@ -87,7 +107,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fokker import checks
-from fokker.grid import Grid
+from fokker.grid import Grid, Grid2D
 from fokker.network import Network
 
 from .implicit import IMPLICIT_TOL, ImplicitCoupling, implicit_steps
@@ -108,8 +128,12 @@ class ParticleRun:
     deviation; n: neurons per population; dt: the largest step used;
     seed: the SeedSequence entropy (re-running with it reproduces the run);
     stats: steps, particle_steps, wall_time, particle_steps_per_second, threads, block,
-    precision, coupling ("explicit"/"implicit"), stiffness (max γ A dt at t0); implicit runs
-    add coupling_tol, coupling_evaluations, jacobian_updates, evaluations_per_step, noise.
+    precision, coupling ("explicit"/"implicit"), stiffness (max γ A dt at t0, A including the
+    gap junctions), centred (True when the mean-centred step is used: gap junctions);
+    implicit runs add coupling_tol, coupling_evaluations, jacobian_updates,
+    evaluations_per_step, noise.
+    w: (nt, P, n) recovery variables, mean_w, std_w: (nt, P) their sample mean and standard
+    deviation — all None for one-variable networks (w also None with ``summary_only``).
     """
 
     t: np.ndarray
@@ -122,34 +146,58 @@ class ParticleRun:
     seed: int | Sequence[int]
     network: Network
     stats: dict = field(default_factory=dict)
+    w: np.ndarray | None = None
+    mean_w: np.ndarray | None = None
+    std_w: np.ndarray | None = None
 
     @property
     def balance_voltage(self) -> np.ndarray:
-        """x*_α(t) = B_α / A_α from the empirical activities, (nt, P); NaN where A_α = 0."""
-        return np.stack([self.network.balance_voltage(m) for m in self.activity])
+        """x*_α(t) = B_α / A_α from the empirical activities (and mean voltages, with gap junctions), (nt, P);
+        NaN where A_α = 0."""
+        return np.stack([self.network.balance_voltage(m, mu) for m, mu in zip(self.activity, self.mean)])
 
 
 # --------------------------------------------------------------------------------- planning
-def _initial_positions(initial, net: Network, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Initial positions as a float (P, n) array, validated."""
-    P = net.P
-    if isinstance(initial, tuple) and len(initial) == 2 and isinstance(initial[0], Grid):
-        values = sample_density(initial[0], initial[1], n, rng, P=P)
+INITIAL_FORMS = ("an array (P, n) or (n,) when P == 1, a callable (rng, n) -> that array, or a pair "
+                 "(grid, p0) with a fokker.Grid and p0 (nx,) or (P, nx)")
+INITIAL_FORMS_2D = ("an array (P, n, 2) or (n, 2) when P == 1 (last axis: x, w), a callable (rng, n) -> "
+                    "that array, or a pair (grid2d, p0) with a fokker.Grid2D and p0 (nx, nw) or (P, nx, nw)")
+
+
+def _initial_state(initial, net: Network, n: int, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Initial voltages (P, n) and, for a two-variable network, recovery variables (P, n), validated."""
+    P, two = net.P, net.variables == 2
+    forms = INITIAL_FORMS_2D if two else INITIAL_FORMS
+    if isinstance(initial, tuple) and len(initial) == 2 and isinstance(initial[0], (Grid, Grid2D)):
+        grid = initial[0]
+        if isinstance(grid, Grid2D) != two:
+            raise ValueError(f"initial: a {type(grid).__name__} density needs a "
+                             f"{'two' if isinstance(grid, Grid2D) else 'one'}-variable network, but this "
+                             f"network has {net.variables} variable(s) per neuron; allowed: {forms}")
+        values = (sample_density_2d if two else sample_density)(grid, initial[1], n, rng, P=P)
     elif callable(initial):
         values = initial(rng, n)
     elif initial is None:
-        raise TypeError("initial is required: an array (P, n) or (n,) when P == 1, a callable "
-                        "(rng, n) -> positions, or a pair (grid, density)")
+        raise TypeError(f"initial is required: {forms}")
     else:
         values = initial
     x = checks.finite_array("initial positions", values)
+    if two:
+        if x.ndim == 2 and P == 1:
+            x = x[None]
+        if x.shape != (P, n, 2):
+            allowed = f"({P}, {n}, 2)" + (f" or ({n}, 2)" if P == 1 else "")
+            raise ValueError(f"initial positions must have shape {allowed} (P populations × n neurons × "
+                             f"(x, w)) for this two-variable network, got {x.shape}")
+        return np.array(x[..., 0], dtype=float, order="C"), np.array(x[..., 1], dtype=float, order="C")
     if x.ndim == 1 and P == 1:
         x = x[None, :]
     if x.shape != (P, n):
         allowed = f"({P}, {n})" + (f" or ({n},)" if P == 1 else "")
         raise ValueError(f"initial positions must have shape {allowed} (P populations × n neurons), "
                          f"got {x.shape}")
-    return np.array(x, dtype=float, order="C")
+    return np.array(x, dtype=float, order="C"), None
 
 
 def sample_density(grid: Grid, density, n: int, rng: np.random.Generator, *, P: int = 1) -> np.ndarray:
@@ -179,6 +227,38 @@ def sample_density(grid: Grid, density, n: int, rng: np.random.Generator, *, P: 
     return out[0] if one and P == 1 else out
 
 
+def sample_density_2d(grid: Grid2D, density, n: int, rng: np.random.Generator, *, P: int = 1) -> np.ndarray:
+    """n samples (x, w) per population from piecewise-constant densities on ``grid``: (P, n, 2) ((n, 2) if
+    density is (nx, nw) and P == 1; a single (nx, nw) density is used for every population).
+
+    A cell is chosen with probability p_ij h_x h_w / Σ p h_x h_w (inverse CDF of the flattened
+    cells), then a uniform point inside it.
+    """
+    if not isinstance(grid, Grid2D):
+        raise TypeError(f"grid must be a fokker.Grid2D, got {type(grid).__name__}")
+    p = checks.finite_array("initial density", density, nonnegative=True)
+    one = p.ndim == 2
+    p3 = p[None] if one else p
+    if p3.shape[1:] != grid.shape or (not one and p3.shape[0] != P):
+        raise ValueError(f"initial density must have shape {grid.shape} or ({P}, {grid.shape[0]}, "
+                         f"{grid.shape[1]}) on {grid!r}, got {p.shape}")
+    nw = grid.shape[1]
+    out = np.empty((p3.shape[0], n, 2))
+    for a, cells in enumerate(p3.reshape(p3.shape[0], -1)):      # a loop over populations
+        cdf = np.cumsum(cells) * grid.cell_area
+        total = cdf[-1]
+        if not total > 0:
+            raise ValueError(f"initial density of population {a} has no mass")
+        cell = np.minimum(np.searchsorted(cdf, rng.random(n) * total, side="right"), cells.size - 1)
+        i, j = np.divmod(cell, nw)
+        u = rng.random((n, 2))
+        out[a, :, 0] = grid.x.faces[i] + u[:, 0] * grid.x.width
+        out[a, :, 1] = grid.w.faces[j] + u[:, 1] * grid.w.width
+    if one and P > 1:
+        out = np.repeat(out, P, axis=0)
+    return out[0] if one and P == 1 else out
+
+
 def _seed_sequence(seed) -> np.random.SeedSequence:
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
         if seed is not None and seed < 0:
@@ -197,7 +277,7 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                        seed=None, t_eval=None, summary_only: bool = False,
                        threads: int | None = None, precision: str = "double",
                        coupling: str = "auto", noise: str = "buffer") -> ParticleRun:
-    """Simulate the n-neuron-per-population network of model.md §1 with the exact OU step.
+    """Simulate the n-neuron-per-population network (module docstring) with the exact OU step.
 
     Parameters
     ----------
@@ -205,6 +285,10 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     n: neurons per population (≥ 1).
     initial: positions (P, n), or (n,) when P == 1; a callable ``(rng, n) -> positions``;
         or a pair ``(grid, p0)`` to sample from the grid density p0 ((nx,) or (P, nx)).
+        Two-variable networks: states (P, n, 2), or (n, 2) when P == 1 (last axis: x, w); a
+        callable returning them; or ``(grid2d, p0)`` with a :class:`fokker.Grid2D` and p0
+        (nx, nw) or (P, nx, nw). A Grid2D for a one-variable network, or a Grid for a
+        two-variable one, raises ValueError.
     t_span: (t0, t1); dt: the largest step (each interval between output times is
         cut into equal steps ≤ dt so that every output time is hit exactly).
     seed: int, None or SeedSequence; the same seed gives bit-identical output for
@@ -243,18 +327,21 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     if noise not in NOISE_MODES:
         raise ValueError(f"noise must be one of {list(NOISE_MODES)}, got {noise!r}")
 
-    X = _initial_positions(initial, net, n, child_generator(ss, 0))
+    X, W = _initial_state(initial, net, n, child_generator(ss, 0))
     if precision not in DTYPE:
         raise ValueError(f"precision must be 'double' or 'single', got {precision!r}")
     plan = make_plan(net, precision)
     nt, P = times.size, net.P
     xs = None if summary_only else np.empty((nt, P, n))
+    ws = None if summary_only or W is None else np.empty((nt, P, n))
     activity = np.empty((nt, net.K))
     mean = np.empty((nt, P))
     std = np.empty((nt, P))
+    mean_w = None if W is None else np.empty((nt, P))
+    std_w = None if W is None else np.empty((nt, P))
 
     start = time.perf_counter()
-    stepper = Stepper(net, plan, X, ss, threads, precision)
+    stepper = Stepper(net, plan, X, ss, threads, precision, W)
     steps = 0
     try:
         stepper.sweep("sums")
@@ -264,7 +351,7 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
         if coupling == "auto":
             coupling = "implicit" if stiffness > AUTO_IMPLICIT else "explicit"
         implicit = coupling == "implicit"
-        if implicit:
+        if implicit or stepper.centred:
             stepper.use_noise(noise)
         solver = ImplicitCoupling(stepper, stepper.term_means(), IMPLICIT_TOL[precision]) if implicit else None
         for i, t_out in enumerate(times):
@@ -277,12 +364,11 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                     if implicit:
                         steps += implicit_steps(solver, net, X, t, t_next) - 1
                     else:
-                        stepper.set_step(m, h)
-                        stepper.sweep("explicit")
+                        stepper.explicit_step(m, h)
                     t = t_next
                     m = stepper.activity(t)
                 steps += count
-            if not np.all(np.isfinite(X)):
+            if not (np.all(np.isfinite(X)) and (W is None or np.all(np.isfinite(W)))):
                 raise FloatingPointError(f"particle positions became non-finite before t={t_out}; the "
                                          "explicit intrinsic term overflowed (reduce dt)")
             activity[i] = m
@@ -290,17 +376,22 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
             std[i] = X.std(axis=1)
             if xs is not None:
                 xs[i] = X
+            if W is not None:
+                mean_w[i] = W.mean(axis=1)
+                std_w[i] = W.std(axis=1)
+                if ws is not None:
+                    ws[i] = W
     finally:
         stepper.close()
     wall = time.perf_counter() - start
     stats = dict(steps=steps, particle_steps=steps * n * P, wall_time=wall,
                  particle_steps_per_second=steps * n * P / wall if wall > 0 else float("nan"),
                  threads=stepper.threads, block=BLOCK, precision=precision,
-                 coupling=coupling, stiffness=stiffness)
+                 coupling=coupling, stiffness=stiffness, centred=stepper.centred)
     if implicit:
         stats.update(coupling_tol=solver.tol, coupling_evaluations=solver.solver.evaluations,
                      jacobian_updates=solver.solver.jacobian_updates, noise=noise,
                      continuations=solver.continuations,
                      evaluations_per_step=solver.solver.evaluations / steps if steps else 0.0)
     return ParticleRun(t=times, x=xs, activity=activity, mean=mean, std=std, n=n, dt=dt,
-                       seed=ss.entropy, network=net, stats=stats)
+                       seed=ss.entropy, network=net, stats=stats, w=ws, mean_w=mean_w, std_w=std_w)

@@ -7,7 +7,12 @@ depends only on the seed — not on the number of threads. :class:`Stepper` adva
 every block once per sweep (explicit step, or the trial and accepting passes of an
 implicit step; the implicit coupling itself is :mod:`validation.particles.implicit`).
 The exact Ornstein–Uhlenbeck step and both couplings are described in
-:mod:`validation.particles.simulate`.
+:mod:`validation.particles.simulate`; with gap junctions every step is the mean-centred
+step of :mod:`validation.particles.centred`, whose first sweep ("moments") draws the step's
+noise and sums X, f̃(X) and ξ per block. A two-variable population also advances W in the
+sweeps that write X ("explicit", "centred", "accept"): the x-step first, then the exact
+recovery step at the new voltage (:class:`validation.particles.plan.Recovery`); its noise ξ'
+is drawn from the block's stream after ξ, once per step.
 """
 from __future__ import annotations
 
@@ -17,14 +22,15 @@ import numpy as np
 
 from fokker.network import Network
 
+from .centred import centred_offset, ou_coefficients
 from .plan import DTYPE, Plan
 
 BLOCK = 1 << 15
 """Particles per random stream and per compute chunk (part of the reproducibility contract)."""
 
 NOISE_MODES = ("buffer", "replay")
-"""How an implicit step reuses its noise ξ across evaluations (see :class:`Stepper`)."""
-SERIES_RH = 1e-10   # below this r h the series φ = h (1 − r h / 2), s² = σ² h (1 − r h) is exact to round-off
+"""How an implicit (or mean-centred) step reuses its noise ξ across sweeps (see :class:`Stepper`)."""
+MOMENTS = 3         # per-block sums of X, f̃(X) and ξ (the mean-centred step)
 
 
 def child_generator(ss: np.random.SeedSequence, i: int) -> np.random.Generator:
@@ -48,17 +54,22 @@ class Stepper:
     """
 
     def __init__(self, net: Network, plan: Plan, X: np.ndarray, ss: np.random.SeedSequence,
-                 threads: int, precision: str = "double") -> None:
-        self.net, self.plan, self.X = net, plan, X
+                 threads: int, precision: str = "double", W: np.ndarray | None = None) -> None:
+        self.net, self.plan, self.X, self.W = net, plan, X, W
+        if (W is None) != (plan.variables == 1):
+            raise ValueError("W (recovery variables) must be given exactly for a two-variable network")
         P, n = X.shape
         self.blocks = [(a, lo, min(lo + BLOCK, n)) for a in range(P) for lo in range(0, n, BLOCK)]
         self.gens = [child_generator(ss, b + 1) for b in range(len(self.blocks))]
         self.sums = np.zeros((len(self.blocks), plan.n_terms))
+        self.centred = net.has_electrical
+        self.moments = np.zeros((len(self.blocks), MOMENTS))
         self.threads = max(1, min(threads, len(self.blocks)))
         size = min(BLOCK, n)
         low = DTYPE[precision]
-        self.scratch = [(np.empty(size), np.empty(size), np.empty(size, low), np.empty(size, low), np.empty(size))
-                        for _ in range(self.threads)]
+        self.scratch = [(np.empty(size), np.empty(size), np.empty(size, low), np.empty(size, low), np.empty(size),
+                         np.empty(size)) for _ in range(self.threads)]
+        self.recovery_coef: list | None = None
         self._next = iter(())
         self.pool = ThreadPoolExecutor(self.threads - 1) if self.threads > 1 else None
         self.coef: tuple | None = None
@@ -78,10 +89,34 @@ class Stepper:
             self.pool.shutdown()
 
     def begin_step(self) -> None:
-        """Start an implicit step: its first sweep draws ξ, later sweeps reuse the same ξ."""
+        """Start an implicit or mean-centred step: its first sweep draws ξ, later sweeps reuse the same ξ.
+
+        For a mean-centred step (networks with gap junctions) the first sweep is "moments",
+        run here: it draws ξ and sums X, f̃(X) and ξ per block (see :meth:`population_moments`).
+        """
         self._draw = True
         if self.replay:
             self._saved = [g.bit_generator.state for g in self.gens]
+        if self.centred:
+            self.sweep("moments")
+
+    def population_moments(self) -> np.ndarray:
+        """(3, P) start-of-step population averages of X, f̃(X) and ξ, block sums added in block order."""
+        P, n = self.X.shape
+        totals = np.zeros((P, MOMENTS))
+        for (a, _, _), row in zip(self.blocks, self.moments):
+            totals[a] += row
+        return totals.T / n
+
+    def explicit_step(self, m: np.ndarray, h: float) -> None:
+        """One step with the activities m frozen (the explicit coupling); sums of the new X afterwards."""
+        if self.centred:
+            self.begin_step()
+            self.set_step(m, h)
+            self.sweep("centred")
+        else:
+            self.set_step(m, h)
+            self.sweep("explicit")
 
     def _scaled_noise(self, b: int, tmp: np.ndarray, s: float, mode: str) -> np.ndarray:
         """s ξ of block b into tmp (ξ drawn once per step; see the class docstring)."""
@@ -99,22 +134,36 @@ class Stepper:
         np.multiply(xi, s, out=tmp)
         return tmp
 
+    def _intrinsic(self, a: int, lo: int, hi: int, x: np.ndarray):
+        """f̃_α of the block (f̃(x, w) for two variables), or None for a pure Leak."""
+        f = self.plan.remainder[a]
+        if f is None:
+            return None
+        return f(x) if self.W is None else f(x, self.W[a, lo:hi])
+
     def _work(self, worker: int, mode: str) -> None:
         """Process blocks taken from the shared queue until it is empty (any order: results do not depend on it)."""
-        noise, arg, u, w, trial = self.scratch[worker]
-        plan = self.plan
+        noise, arg, u, w, trial, spare = self.scratch[worker]
         with np.errstate(over="ignore", under="ignore"):
             for b in self._next:
                 a, lo, hi = self.blocks[b]
                 x = self.X[a, lo:hi]
                 m = hi - lo
+                if mode == "moments":
+                    self._moments(b, a, lo, hi, x, noise[:m])
+                    continue
                 if mode != "sums":
-                    # X' = e X + φ (γ B + c + f̃(X)) + s ξ
                     e, phi, s, drive = self.coef
                     xi = self._scaled_noise(b, noise[:m], s[a], mode)
-                    f = plan.remainder[a]
-                    if f is not None:
-                        extra = np.add(f(x), drive[a])
+                    f = self._intrinsic(a, lo, hi, x)
+                    if self.centred:
+                        # X' = e X + φ f̃(X) + s ξ + κ   (mean-centred step; drive holds κ)
+                        if f is not None:
+                            xi += np.multiply(f, phi[a], out=spare[:m])
+                        xi += drive[a]
+                    elif f is not None:
+                        # X' = e X + φ (γ B + c + f̃(X)) + s ξ
+                        extra = np.add(f, drive[a])
                         extra *= phi[a]
                         xi += extra
                     else:
@@ -124,9 +173,35 @@ class Stepper:
                     else:
                         x *= e[a]
                     x += xi
+                    if self.W is not None and mode != "trial":
+                        self._recover(b, a, lo, hi, x, spare[:m])
                     if mode == "accept":
                         continue
                 self._activation_sums(b, a, x, arg[:m], u[:m], w[:m])
+
+    def _moments(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray) -> None:
+        """First sweep of a mean-centred step: draw ξ (kept or replayed), moments[b] = (Σ X, Σ f̃(X), Σ ξ)."""
+        xi = self._scaled_noise(b, tmp, 1.0, "moments")
+        f = self._intrinsic(a, lo, hi, x)
+        self.moments[b] = (x.sum(), 0.0 if f is None else f.sum(), xi.sum())
+
+    def _recover(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray) -> None:
+        """W ← recovery step at the new voltages x (in place), noise ξ' drawn after ξ."""
+        rec = self.plan.recovery[a]
+        w = self.W[a, lo:hi]
+        affine, s_w, h = self.recovery_coef[a]
+        if affine is None:
+            w[...] = rec.intrinsic.recovery_flow(x, w, h)
+        else:
+            e_w, q, shift = affine
+            w *= e_w
+            np.add(x, shift, out=tmp)
+            tmp *= q
+            w += tmp
+        if s_w > 0.0:
+            self.gens[b].standard_normal(out=tmp)
+            tmp *= s_w
+            w += tmp
 
     def _activation_sums(self, b: int, a: int, x: np.ndarray, arg: np.ndarray, uu: np.ndarray,
                          ww: np.ndarray) -> None:
@@ -155,7 +230,7 @@ class Stepper:
         self._work(0, mode)
         for fut in futures:
             fut.result()
-        if mode in ("trial", "accept"):
+        if mode in ("trial", "accept", "moments", "centred"):
             self._draw = False
 
     def term_means(self) -> np.ndarray:
@@ -181,15 +256,20 @@ class Stepper:
         return m
 
     def set_step(self, m: np.ndarray, h: float) -> None:
-        """Coefficients e, φ, s and the drive γ B_α + c_α of the exact OU step over h with m frozen."""
+        """Coefficients e, φ, s and the drive γ B_α + c_α of the exact OU step over h with m frozen.
+
+        Mean-centred steps (gap junctions) replace the drive by the offset κ of
+        :func:`validation.particles.centred.centred_offset` (needs this step's "moments" sweep).
+        Two-variable networks also get the recovery step's coefficients over h.
+        """
         net, plan = self.net, self.plan
         r = net.gamma * net.conductance(m) + plan.leak_rate
-        rh = r * h
-        small = rh < SERIES_RH
-        safe_r = np.where(small, 1.0, r)
-        e = np.exp(-rh)
-        phi = np.where(small, h * (1.0 - 0.5 * rh), -np.expm1(-rh) / safe_r)
-        var = np.where(small, h * (1.0 - rh), -np.expm1(-2.0 * rh) / (2.0 * safe_r))
+        e, phi, var = ou_coefficients(r, h)
         s = net.sigma * np.sqrt(var)
-        drive = net.gamma * net.reversal_current(m) + plan.leak_offset
+        if self.centred:
+            drive = centred_offset(net, plan, self.population_moments(), m, h, e, phi, s)
+        else:
+            drive = net.gamma * net.reversal_current(m) + plan.leak_offset
         self.coef = (e, phi, s, drive)
+        if self.W is not None:
+            self.recovery_coef = [(rec.affine(h), rec.noise_scale(h), h) for rec in plan.recovery]
