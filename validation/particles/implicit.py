@@ -43,11 +43,10 @@ class ImplicitCoupling:
     def step(self, t_end: float, h: float) -> None:
         """Advance X by h; afterwards ``stepper.sums`` are the activation sums of the new X."""
         st = self.stepper
-        st.begin_step()
-        if st.plan.n_terms == 0:            # no particle-dependent activity: one exact-OU pass
-            st.set_step(st.activities(np.zeros(0), t_end), h)
-            st.sweep("accept")
+        if st.plan.n_terms == 0:            # no particle-dependent activity: the explicit step with a(t_end)
+            st.explicit_step(st.activities(np.zeros(0), t_end), h)
             return
+        st.begin_step()
         last: list = [None, None]
 
         def evaluate(u: np.ndarray, length: float = h):

@@ -22,7 +22,10 @@ import numpy as np
 
 from fokker.network import Network
 
+from fokker.fhn import FitzHughNagumo
+
 from .centred import centred_offset, ou_coefficients
+from .kernels import fhn_step, fhn_sums
 from .plan import DTYPE, Plan
 
 BLOCK = 1 << 15
@@ -108,9 +111,29 @@ class Stepper:
             totals[a] += row
         return totals.T / n
 
+    @property
+    def fused(self) -> bool:
+        """Mean-centred steps with known activities take two fused passes ("advance", "shift")
+        instead of "moments" + "centred": every recovery step is affine in x (FitzHugh–Nagumo)."""
+        return self.centred and all(rec.affine(1.0) is not None for rec in self.plan.recovery)
+
     def explicit_step(self, m: np.ndarray, h: float) -> None:
-        """One step with the activities m frozen (the explicit coupling); sums of the new X afterwards."""
-        if self.centred:
+        """One step with the activities m frozen (the explicit coupling, or no activity unknowns);
+        afterwards ``sums`` are the activation sums of the new X.
+
+        Mean-centred and ``fused``: pass "advance" draws ξ, sums X, f̃(X) and ξ, and writes
+        Z = e X + φ f̃(X) + s ξ (and W advanced at the voltages Z); then κ is known and pass
+        "shift" adds it, X ← Z + κ, W ← W + q κ (the recovery map is affine in x), and sums
+        the activations. Same step as "moments" + "centred" (to round-off), without the noise
+        buffer's round trip.
+        """
+        if self.fused:
+            self.set_step(m, h, offset=False)
+            self.sweep("advance")
+            e, phi, s, _ = self.coef
+            self.coef = (e, phi, s, centred_offset(self.net, self.plan, self.population_moments(), m, h, e, phi, s))
+            self.sweep("shift")
+        elif self.centred:
             self.begin_step()
             self.set_step(m, h)
             self.sweep("centred")
@@ -152,9 +175,23 @@ class Stepper:
                 if mode == "moments":
                     self._moments(b, a, lo, hi, x, noise[:m])
                     continue
-                if mode != "sums":
+                if mode == "shift":
+                    x += self.coef[3][a]
+                    if self.W is not None:
+                        self.W[a, lo:hi] += self.recovery_coef[a][0][1] * self.coef[3][a]
+                elif mode == "advance":
+                    self._advance(b, a, lo, hi, x, noise[:m], spare[:m])
+                    continue
+                elif mode != "sums":
                     e, phi, s, drive = self.coef
                     xi = self._scaled_noise(b, noise[:m], s[a], mode)
+                    if self.W is not None and self.recovery_coef[a][0] is not None:
+                        out = x if mode != "trial" else trial[:m]
+                        self._fitzhugh_nagumo(b, a, lo, hi, x, xi, out, spare[:m], mode)
+                        x = out
+                        if mode != "accept":
+                            self._activation_sums(b, a, x, arg[:m], u[:m], w[:m])
+                        continue
                     f = self._intrinsic(a, lo, hi, x)
                     if self.centred:
                         # X' = e X + φ f̃(X) + s ξ + κ   (mean-centred step; drive holds κ)
@@ -179,9 +216,53 @@ class Stepper:
                         continue
                 self._activation_sums(b, a, x, arg[:m], u[:m], w[:m])
 
+    def _fitzhugh_nagumo(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, xi: np.ndarray,
+                         out: np.ndarray, tmp: np.ndarray, mode: str, scale: float = 1.0) -> tuple[float, float, float]:
+        """The step of a FitzHugh–Nagumo block by the fused kernel (same arithmetic as the numpy path):
+        the new voltages into ``out`` (X itself except in a trial sweep, which leaves W alone; otherwise W
+        is advanced in place, its noise drawn after ξ); the voltage noise is ``scale`` × xi.
+        Returns the start-of-step (Σ X, Σ f, Σ xi)."""
+        fhn = self.plan.recovery[a].intrinsic
+        w = self.W[a, lo:hi]
+        e, phi, _, drive = self.coef
+        (e_w, q, shift), s_w, _ = self.recovery_coef[a]
+        recover = mode != "trial"
+        sums = fhn_step(x, w, xi, scale, out, e[a], phi[a], drive[a], self.centred, fhn.cubic, fhn.current,
+                        recover, e_w, q, shift)
+        if recover and s_w > 0.0:
+            self.gens[b].standard_normal(out=tmp)
+            tmp *= s_w
+            w += tmp
+        return sums
+
+    def _advance(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray, spare: np.ndarray) -> None:
+        """Pass 1 of a fused mean-centred step: draw ξ, moments[b] = (Σ X, Σ f̃(X), Σ ξ), X ← e X + φ f̃(X) + s ξ
+        and W ← recovery step at those voltages (κ = 0 in coef; pass "shift" adds it)."""
+        e, phi, s, zero = self.coef
+        xi = self.gens[b].standard_normal(out=tmp)
+        if self.W is not None:
+            sx, sf, total_xi = self._fitzhugh_nagumo(b, a, lo, hi, x, xi, x, spare, "advance", s[a])
+        else:
+            total_xi = xi.sum()
+            xi *= s[a]
+            sx = x.sum()
+            f = self._intrinsic(a, lo, hi, x)
+            sf = 0.0
+            if f is not None:
+                sf = f.sum()
+                xi += np.multiply(f, phi[a], out=spare)
+            x *= e[a]
+            x += xi
+        self.moments[b] = (sx, sf, total_xi)
+
     def _moments(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray) -> None:
         """First sweep of a mean-centred step: draw ξ (kept or replayed), moments[b] = (Σ X, Σ f̃(X), Σ ξ)."""
         xi = self._scaled_noise(b, tmp, 1.0, "moments")
+        if self.W is not None and isinstance(self.plan.recovery[a].intrinsic, FitzHughNagumo):
+            fhn = self.plan.recovery[a].intrinsic
+            sx, sf = fhn_sums(x, self.W[a, lo:hi], fhn.cubic, fhn.current)
+            self.moments[b] = (sx, sf, xi.sum())
+            return
         f = self._intrinsic(a, lo, hi, x)
         self.moments[b] = (x.sum(), 0.0 if f is None else f.sum(), xi.sum())
 
@@ -255,7 +336,7 @@ class Stepper:
                                      "an activation or intrinsic function overflowed (reduce dt?)")
         return m
 
-    def set_step(self, m: np.ndarray, h: float) -> None:
+    def set_step(self, m: np.ndarray, h: float, offset: bool = True) -> None:
         """Coefficients e, φ, s and the drive γ B_α + c_α of the exact OU step over h with m frozen.
 
         Mean-centred steps (gap junctions) replace the drive by the offset κ of
@@ -267,7 +348,8 @@ class Stepper:
         e, phi, var = ou_coefficients(r, h)
         s = net.sigma * np.sqrt(var)
         if self.centred:
-            drive = centred_offset(net, plan, self.population_moments(), m, h, e, phi, s)
+            drive = (centred_offset(net, plan, self.population_moments(), m, h, e, phi, s) if offset
+                     else np.zeros(net.P))
         else:
             drive = net.gamma * net.reversal_current(m) + plan.leak_offset
         self.coef = (e, phi, s, drive)
