@@ -309,7 +309,9 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     noise: how an implicit step reuses its noise ξ across the evaluations of its
         fixed point: "buffer" (default: ξ drawn once per step into one more (P, n) array)
         or "replay" (each block generator's state restored and ξ redrawn, no extra
-        memory). Both give bit-identical output; explicit steps draw ξ once either way.
+        memory). Both give bit-identical output; explicit steps draw ξ once either way
+        (with gap junctions, too, unless the intrinsic is a two-variable one other than
+        FitzHughNagumo: then its mean-centred steps reuse ξ in the same way).
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fokker.Network, got {type(net).__name__}")

@@ -178,16 +178,15 @@ def _up_crossing_periods(t, x):
     return np.diff(crossings)
 
 
-def test_synchronised_period_at_large_gamma_G_h():
+@pytest.mark.parametrize("dt, n", [(0.05, 2000), pytest.param(0.01, 20_000, marks=pytest.mark.slow)])
+def test_synchronised_period_at_large_gamma_G_h(dt, n):
     """fhn_electrical (G = 1, I = 0.5, σ = 0.3) at γ G h = 1e3: the empirical mean voltage
     oscillates with the single-neuron period 39.4744 (FitzHughNagumo(current=0.5).limit_cycle())
     within 1 % over the two cycles after a transient (up-crossings of the mid level, linear
-    interpolation); the width is σ/√(2γG) (5 SE). dt = 0.05, so that the test is fast; the
-    period error of the first-order step is then ≈ 0.5 %, and ≈ 0.06 % at dt = 0.01."""
-    dt = 0.05
+    interpolation); the width is σ/√(2γG) (5 SE). The period error of the first-order step is
+    ≈ 0.5 % at dt = 0.05 (the fast version) and ≈ 0.06 % at dt = 0.01 (slow version)."""
     gamma = 1e3 / dt
     cycle = FitzHughNagumo(current=0.5).limit_cycle()
-    n = 2000
 
     def initial(rng, n):
         return np.column_stack([rng.normal(cycle.x[0], 0.1, n), rng.normal(cycle.w[0], 0.1, n)])
@@ -251,3 +250,65 @@ def test_initial_from_grid2d_density_and_one_variable_outputs():
 def test_two_variable_bad_initial_raises(net, initial, error, match):
     with pytest.raises(error, match=match):
         simulate_particles(net, 4, initial, (0.0, 0.1), 0.1)
+
+
+class _GenericRecovery:
+    """A two-variable intrinsic that is not a FitzHughNagumo instance (the numpy path of the engine)."""
+
+    variables = 2
+
+    def __init__(self, fhn: FitzHughNagumo) -> None:
+        self.fhn = fhn
+        self.recovery_rate = fhn.recovery_rate
+
+    def __call__(self, x, w):
+        return self.fhn.f(x, w)
+
+    def face_average(self, left, right, w):
+        return self.fhn.face_average(left, right, w)
+
+    def recovery_flow(self, x, w, h):
+        return self.fhn.recovery_flow(x, w, h)
+
+
+@pytest.mark.parametrize("gamma", [10.0, 1e6])
+def test_fused_and_generic_paths_take_the_same_step(gamma, monkeypatch):
+    """The fused FitzHugh–Nagumo step (kernel; "advance" + "shift") and the general path ("moments" +
+    "centred", numpy, any two-variable intrinsic with recovery_flow) are the same step: with the same
+    noise they agree to round-off, with recovery noise too."""
+    fhn = FitzHughNagumo(current=0.5)
+    n = 3000
+    z0 = np.random.default_rng(2).normal([1.0, 0.3], [0.2, 0.1], (n, 2))
+    kw = dict(t_span=(0.0, 0.02), dt=1e-3, seed=3, t_eval=[0.02])
+    fast = simulate_particles(presets.fhn_electrical(gamma, intrinsic=fhn, sigma_w=0.1), n, z0, **kw)
+    generic = presets.fhn_electrical(gamma, intrinsic=_GenericRecovery(fhn), sigma_w=0.1)
+    slow = simulate_particles(generic, n, z0, **kw)
+    np.testing.assert_allclose(slow.x, fast.x, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(slow.w, fast.w, rtol=1e-10, atol=1e-12)
+    from validation.particles.stepper import Stepper
+    monkeypatch.setattr(Stepper, "fused", property(lambda self: False))
+    unfused = simulate_particles(presets.fhn_electrical(gamma, intrinsic=fhn, sigma_w=0.1), n, z0, **kw)
+    np.testing.assert_allclose(unfused.x, fast.x, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(unfused.w, fast.w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("two_variable", [False, True])
+def test_mixed_chemical_and_electrical_coupling_at_large_gamma(two_variable):
+    """Chemical (Dale's law, sigmoids) and gap-junction coupling at γ = 1e6, γ A dt ≈ 2e3, implicit
+    coupling (activity terms as Newton unknowns, the means by the centred step): the mean voltages
+    sit at the balance point x̄ (one isolated stable point), within the O(1/γ) offset plus 5 SE of
+    the per-step sampling error, and the widths are σ/√(2γĀ) (5 SE)."""
+    gamma, n = 1e6, 20_000
+    if two_variable:
+        net = presets.fhn_pair(gamma)
+    else:
+        pair = presets.ei_pair(gamma, sigma=(0.3, 0.3))
+        net = Network(pair.populations, pair.channels, pair.weights, gamma, electrical=[[0.0, 0.5], [0.5, 0.0]])
+    bp, = net.balance()
+    shape = (2, n, 2) if two_variable else (2, n)
+    z0 = np.random.default_rng(4).normal(0.2, 0.02, shape)
+    run = simulate_particles(net, n, z0, (0.0, 0.02), 1e-3, seed=6, t_eval=[0.01, 0.02], summary_only=True)
+    assert run.stats["coupling"] == "implicit" and run.stats["centred"]
+    width = 0.3 / np.sqrt(2 * gamma * bp.conductance)
+    np.testing.assert_array_less(np.abs(run.mean[-1] - bp.voltage), 5 * width / math.sqrt(n) + 10 / gamma)
+    np.testing.assert_array_less(np.abs(run.std[-1] - width), 5 * width / math.sqrt(2 * n))
