@@ -29,7 +29,11 @@ series (φ → h, s → σ sqrt(h)) as r h → 0, which covers A_α = 0. γ = �
 Two variables: f̃_α = f_α(x, w) is explicit (evaluated at the start-of-step X, W), then W
 takes the exact recovery step at the new voltage, W ← w*(X') + (W − w*(X')) e^(−c b h) +
 σ_w sqrt((1 − e^(−2 c b h))/(2 c b)) ξ' (:class:`validation.particles.plan.Recovery`): a
-first-order (Lie) splitting, stable for every γ h and every h c b.
+first-order (Lie) splitting, stable for every γ h and every h c b. Limitation: the recovery
+sees the voltage at the end of the step only, so with σ_w = 0 and γ A h ≫ 1 the small
+spread of W driven by the unresolved voltage noise (variance O(h/γ) per unit time) comes out
+(r h/2) coth(r h/2) times too large (r = γ A); it is resolved for γ A h ≲ 1, and with σ_w > 0
+it is negligible against the recovery noise.
 
 Gap junctions (``net.has_electrical``): the plain step with x̄ frozen would pull every
 neuron to the old mean when γ A h ≫ 1 and freeze a synchronised population (its mean
