@@ -26,6 +26,11 @@ class ImplicitCoupling:
     step's noise ξ; r(u) = u − G(u) = 0 is solved by :class:`solvers.coupling.SecantNewton`
     (finite-difference Jacobian kept across steps, Broyden-updated) to
     |r_i| ≤ tol · scale_i, scale_i = s_max of a Sigmoid term (max(1, |u_i|) for a callable one).
+    With gap junctions X'(u) is the mean-centred step (:mod:`validation.particles.centred`): the
+    step's first sweep sums X, f̃(X) and ξ once, and every evaluation derives the end-of-step
+    mean voltages from u through the exact flow of the mean equation, so the unknowns stay the
+    activity terms while the means used are the end-of-step ones consistent with them. Without
+    activity terms the step is the explicit one with the activities at the end of the step.
     """
 
     def __init__(self, stepper: Stepper, u0: np.ndarray, tol: float) -> None:

@@ -80,6 +80,28 @@ class Recovery:
         factor = h if r == 0 else -math.expm1(-r * h) / r
         return math.exp(-r * h), f.c * factor, f.a
 
+    def advance(self, x: np.ndarray, w: np.ndarray, h: float, s_w: float, gen: np.random.Generator,
+                tmp: np.ndarray) -> None:
+        """W ← flow(x, W, h) + s_w ξ' in place (ξ' from ``gen``; tmp: scratch of W's size)."""
+        affine = self.affine(h)
+        if affine is None:
+            w[...] = self.intrinsic.recovery_flow(x, w, h)
+        else:
+            e_w, q, shift = affine
+            w *= e_w
+            np.add(x, shift, out=tmp)
+            tmp *= q
+            w += tmp
+        self.add_noise(w, s_w, gen, tmp)
+
+    @staticmethod
+    def add_noise(w: np.ndarray, s_w: float, gen: np.random.Generator, tmp: np.ndarray) -> None:
+        """W += s_w ξ' (nothing drawn when s_w = 0)."""
+        if s_w > 0.0:
+            gen.standard_normal(out=tmp)
+            tmp *= s_w
+            w += tmp
+
 
 SERIES_RH = 1e-10   # below this r h the series φ = h (1 − r h / 2), s² = σ² h (1 − r h) is exact to round-off
 

@@ -229,10 +229,8 @@ class Stepper:
         recover = mode != "trial"
         sums = fhn_step(x, w, xi, scale, out, e[a], phi[a], drive[a], self.centred, fhn.cubic, fhn.current,
                         recover, e_w, q, shift)
-        if recover and s_w > 0.0:
-            self.gens[b].standard_normal(out=tmp)
-            tmp *= s_w
-            w += tmp
+        if recover:
+            self.plan.recovery[a].add_noise(w, s_w, self.gens[b], tmp)
         return sums
 
     def _advance(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray, spare: np.ndarray) -> None:
@@ -268,21 +266,8 @@ class Stepper:
 
     def _recover(self, b: int, a: int, lo: int, hi: int, x: np.ndarray, tmp: np.ndarray) -> None:
         """W ← recovery step at the new voltages x (in place), noise ξ' drawn after ξ."""
-        rec = self.plan.recovery[a]
-        w = self.W[a, lo:hi]
-        affine, s_w, h = self.recovery_coef[a]
-        if affine is None:
-            w[...] = rec.intrinsic.recovery_flow(x, w, h)
-        else:
-            e_w, q, shift = affine
-            w *= e_w
-            np.add(x, shift, out=tmp)
-            tmp *= q
-            w += tmp
-        if s_w > 0.0:
-            self.gens[b].standard_normal(out=tmp)
-            tmp *= s_w
-            w += tmp
+        _, s_w, h = self.recovery_coef[a]
+        self.plan.recovery[a].advance(x, self.W[a, lo:hi], h, s_w, self.gens[b], tmp)
 
     def _activation_sums(self, b: int, a: int, x: np.ndarray, arg: np.ndarray, uu: np.ndarray,
                          ww: np.ndarray) -> None:
