@@ -255,8 +255,8 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
         if coupling == "auto":
             coupling = "implicit" if stiffness > AUTO_IMPLICIT else "explicit"
         implicit = coupling == "implicit"
-        if implicit or stepper.centred:
-            stepper.use_noise(noise)
+        if (implicit and plan.n_terms > 0) or (stepper.centred and not stepper.fused):
+            stepper.use_noise(noise)        # steps that reuse their noise across sweeps
         solver = ImplicitCoupling(stepper, stepper.term_means(), IMPLICIT_TOL[precision]) if implicit else None
         for i, t_out in enumerate(times):
             if t_out > t:

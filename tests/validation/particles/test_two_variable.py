@@ -64,7 +64,8 @@ def test_linear_chemical_matches_exact_gaussian(sigma_w):
     _assert_moments(run, mean, cov / n, cov, n)
 
 
-@pytest.mark.parametrize("gamma, sigma_w, covariance", [(1e4, 0.2, True), (50.0, 0.0, True), (1e4, 0.0, False)])
+@pytest.mark.parametrize("gamma, sigma_w, covariance", [(1e4, 0.2, True), (1e10, 0.2, True), (50.0, 0.0, True),
+                                                        (1e4, 0.0, False)])
 def test_linear_electrical_matches_exact_gaussian(gamma, sigma_w, covariance):
     """Gap junctions only (G = 1), κ = 0: the empirical mean z̄ = (x̄, w̄) is exactly the 2D OU
     process dz̄ = (K₀ z̄ + k₀) dt + diag(σ, σ_w)/√n dB (K₀: the uncoupled neuron; the self-coupling
@@ -349,3 +350,21 @@ def test_two_variable_step_is_first_order(case):
         errors = errors[:, :1]
     assert np.all(errors[0] > 1e-7)
     np.testing.assert_allclose(errors[:-1] / errors[1:], 2.0, atol=0.2)
+
+
+class _NoRecoveryFlow:
+    """A two-variable intrinsic without recovery_flow / recovery_rate."""
+
+    variables = 2
+
+    def __call__(self, x, w):
+        return x - w
+
+    def face_average(self, left, right, w):
+        return 0.5 * (left + right) - w
+
+
+def test_two_variable_intrinsic_without_recovery_flow_is_refused():
+    net = Network([Population("E", _NoRecoveryFlow(), sigma=0.3)], [], [[]], 1.0, electrical=[[1.0]])
+    with pytest.raises(TypeError, match="recovery_flow"):
+        simulate_particles(net, 4, np.zeros((4, 2)), (0.0, 0.1), 0.1)
