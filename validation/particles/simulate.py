@@ -21,7 +21,7 @@ the step is
     X ← e X + φ (γ B_α + c_α + f̃_α(X)) + s ξ,        ξ ~ N(0, 1),
 
 with A_α = Σ_k J_{αk} m_k and B_α = Σ_k J_{αk} m_k E_k (so φ γ B_α = (1 − e) x*_α
-and nothing is divided by A_α). This is model.md §6's exact OU step; for a Leak
+and nothing is divided by A_α). This is the exact Ornstein–Uhlenbeck step; for a Leak
 intrinsic and constant activations it is the exact transition of the OU process
 (no time-discretisation error at all). φ and s use expm1 and switch to their
 series (φ → h, s → σ sqrt(h)) as r h → 0, which covers A_α = 0. γ = ∞ is refused.

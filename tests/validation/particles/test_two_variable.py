@@ -203,8 +203,9 @@ def test_synchronised_period_at_large_gamma_G_h(dt, n):
     assert abs(run.std[-1, 0] - width) <= 5 * width / math.sqrt(2 * n)      # O(1/γ) bias ~1e-4 relative
 
 
-@pytest.mark.parametrize("net", [presets.fhn_pair(1e4, sigma_w=(0.1, 0.0)), presets.fhn_chemical(30.0, sigma_w=0.1)],
-                         ids=["pair-implicit", "chemical-explicit"])
+@pytest.mark.parametrize("net", [presets.fhn_pair(1e4, sigma_w=(0.1, 0.0)), presets.fhn_chemical(30.0, sigma_w=0.1),
+                                 presets.fhn_electrical(1e6, sigma_w=0.1)],
+                         ids=["pair-implicit", "chemical-explicit", "electrical-fused"])
 def test_two_variable_seed_and_thread_independent(net):
     n = 2 * particles.BLOCK + 77
 
