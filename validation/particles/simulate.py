@@ -133,7 +133,8 @@ class ParticleRun:
     seed: the SeedSequence entropy (re-running with it reproduces the run);
     stats: steps, particle_steps, wall_time, particle_steps_per_second, threads, block,
     precision, coupling ("explicit"/"implicit"), stiffness (max γ A dt at t0, A including the
-    gap junctions), centred (True when the mean-centred step is used: gap junctions);
+    gap junctions), step ("mean-centred" with gap junctions, else "exact-OU"; a string so that
+    the stats stay storable as file attributes);
     implicit runs add coupling_tol, coupling_evaluations, jacobian_updates,
     evaluations_per_step, noise.
     w: (nt, P, n) recovery variables, mean_w, std_w: (nt, P) their sample mean and standard
@@ -291,7 +292,8 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     stats = dict(steps=steps, particle_steps=steps * n * P, wall_time=wall,
                  particle_steps_per_second=steps * n * P / wall if wall > 0 else float("nan"),
                  threads=stepper.threads, block=BLOCK, precision=precision,
-                 coupling=coupling, stiffness=stiffness, centred=stepper.centred)
+                 coupling=coupling, stiffness=stiffness,
+                 step="mean-centred" if stepper.centred else "exact-OU")
     if implicit:
         stats.update(coupling_tol=solver.tol, coupling_evaluations=solver.solver.evaluations,
                      jacobian_updates=solver.solver.jacobian_updates, noise=noise,

@@ -89,7 +89,7 @@ def test_linear_electrical_matches_exact_gaussian(gamma, sigma_w, covariance):
     mean, mean_cov = gaussian_moments(K0, k0, noise / math.sqrt(n), M0, C0 / n, t)
     _, cov = gaussian_moments(K1, k0, noise * math.sqrt(1 - 1 / n), M0, C0 * (1 - 1 / n), t)
     run = simulate_particles(net, n, _gaussian_initial(M0, C0), (0.0, t[-1]), dt, seed=2, t_eval=t)
-    assert run.stats["centred"]
+    assert run.stats["step"] == "mean-centred"
     _assert_moments(run, mean, mean_cov, cov / (1 - 1 / n), n, covariance)
 
 
@@ -221,7 +221,7 @@ def test_two_variable_seed_and_thread_independent(net):
         np.testing.assert_array_equal(a.w, other.w)
         np.testing.assert_array_equal(a.activity, other.activity)
     assert not np.array_equal(a.w[-1], d.w[-1])
-    assert a.stats["centred"] == net.has_electrical
+    assert (a.stats["step"] == "mean-centred") == net.has_electrical
 
 
 def test_initial_from_grid2d_density_and_one_variable_outputs():
@@ -234,7 +234,7 @@ def test_initial_from_grid2d_density_and_one_variable_outputs():
     assert abs(w.mean() - grid.mean_w(p0)) < 5 * 0.3 / math.sqrt(n)
     assert x.min() >= -2.0 and x.max() <= 2.0 and w.min() >= -1.0 and w.max() <= 2.0
     one = simulate_particles(presets.ei_single(1.0), 10, np.zeros(10), (0.0, 0.1), 0.1, seed=0)
-    assert one.w is None and one.mean_w is None and one.std_w is None and not one.stats["centred"]
+    assert one.w is None and one.mean_w is None and one.std_w is None and one.stats["step"] == "exact-OU"
 
 
 @pytest.mark.parametrize("net, initial, error, match", [
@@ -312,7 +312,7 @@ def test_mixed_chemical_and_electrical_coupling_at_large_gamma(two_variable):
     shape = (2, n, 2) if two_variable else (2, n)
     z0 = np.random.default_rng(4).normal(0.2, 0.02, shape)
     run = simulate_particles(net, n, z0, (0.0, 0.02), 1e-3, seed=6, t_eval=[0.01, 0.02], summary_only=True)
-    assert run.stats["coupling"] == "implicit" and run.stats["centred"]
+    assert run.stats["coupling"] == "implicit" and run.stats["step"] == "mean-centred"
     width = 0.3 / np.sqrt(2 * gamma * bp.conductance)
     np.testing.assert_array_less(np.abs(run.mean[-1] - bp.voltage), 5 * width / math.sqrt(n) + 10 / gamma)
     np.testing.assert_array_less(np.abs(run.std[-1] - width), 5 * width / math.sqrt(2 * n))
