@@ -9,6 +9,9 @@ Writes a Markdown table to benchmarks/results/particles.md (and prints it): best
   activations in double and in single precision (γ = 10, dt = 1e-3: the explicit coupling),
 - the implicit coupling at γ = 1e6, dt = 1e-3 (γ Ā dt ≈ 1.2e3), 1 thread and every CPU,
   double precision (its coupling evaluations per step are printed too),
+- two-variable FitzHugh–Nagumo networks (a particle-step advances x and w): ``fhn_electrical``
+  at γ = 1e4 (γ G dt = 10: the mean-centred step), 1 thread and every CPU, and ``fhn_chemical``
+  at γ = 10, 1 thread (σ_w = 0: one normal per particle-step, as the reference),
 and their ratios. ``--large`` also runs n = 1e7 for a few steps and reports the peak
 resident memory (the positions are kept only at the two output times). ``--quick`` measures
 n = 200,000 particles for 30 steps, best of 1 (about ten seconds; the table says so).
@@ -43,13 +46,15 @@ EVALUATIONS: dict[str, float] = {}
 
 
 def particle_throughput(n: int, steps: int, threads: int | None, seed: int = 0,
-                        precision: str = "double", gamma: float = 10.0, label: str = "") -> float:
-    """Particle-steps per second of ``simulate_particles`` (ei_single, dt = 1e-3, coupling "auto")."""
-    net = presets.ei_single(gamma)
-    x0 = np.random.default_rng(1).normal(0.0, 0.3, n)
+                        precision: str = "double", gamma: float = 10.0, label: str = "",
+                        preset: str = "ei_single") -> float:
+    """Particle-steps per second of ``simulate_particles`` (``preset``, dt = 1e-3, coupling "auto")."""
+    net = presets.PRESETS[preset](gamma)
+    shape = (n, 2) if net.variables == 2 else (n,)
+    x0 = np.random.default_rng(1).normal(0.0, 0.3, shape)
     run = simulate_particles(net, n, x0, (0.0, steps * 1e-3), 1e-3, seed=seed, threads=threads,
                              summary_only=True, precision=precision)
-    if run.stats["coupling"] == "implicit":
+    if run.stats["coupling"] == "implicit" and run.stats["coupling_evaluations"] > 0:
         EVALUATIONS[label] = run.stats["evaluations_per_step"]
     return run.stats["particle_steps_per_second"]
 
@@ -77,12 +82,17 @@ def main(argv: list[str] | None = None) -> None:
     for threads in (1, None):
         label = f"implicit coupling γ=1e6 dt=1e-3, {threads or cpus} thread(s), double"
         cases[label] = lambda r, t=threads, s=label: particle_throughput(n, args.steps, t, r, gamma=1e6, label=s)
+    for preset, gamma, thread_counts in (("fhn_electrical", 1e4, (1, None)), ("fhn_chemical", 10.0, (1,))):
+        for threads in thread_counts:
+            label = f"two-variable {preset} γ={gamma:g} dt=1e-3, {threads or cpus} thread(s), double"
+            cases[label] = (lambda r, t=threads, s=label, p=preset, g=gamma:
+                            particle_throughput(n, args.steps, t, r, gamma=g, label=s, preset=p))
     best = dict.fromkeys(cases, 0.0)
     for r in range(args.repeats):        # interleaved, so that other load affects every case alike
         for name, measure in cases.items():
             best[name] = max(best[name], measure(r))
     bare = best["Generator.standard_normal(out=buf), 1 thread"]
-    body = [f"`ei_single`, n = {n:,} particles, {args.steps} steps of dt = 1e-3, best of {args.repeats} "
+    body = [f"`ei_single` (and the two-variable presets), n = {n:,} particles, {args.steps} steps of dt = 1e-3, best of {args.repeats} "
             f"(cases interleaved); {cpus} CPUs. Throughput in millions of particle-steps per second "
             "(normals per second for the reference).", ""]
     body += md_table(("what", "M particle-steps (or normals) / s", "ratio to standard_normal"),

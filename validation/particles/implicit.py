@@ -26,6 +26,11 @@ class ImplicitCoupling:
     step's noise ξ; r(u) = u − G(u) = 0 is solved by :class:`solvers.coupling.SecantNewton`
     (finite-difference Jacobian kept across steps, Broyden-updated) to
     |r_i| ≤ tol · scale_i, scale_i = s_max of a Sigmoid term (max(1, |u_i|) for a callable one).
+    With gap junctions X'(u) is the mean-centred step (:mod:`validation.particles.centred`): the
+    step's first sweep sums X, f̃(X) and ξ once, and every evaluation derives the end-of-step
+    mean voltages from u through the exact flow of the mean equation, so the unknowns stay the
+    activity terms while the means used are the end-of-step ones consistent with them. Without
+    activity terms the step is the explicit one with the activities at the end of the step.
     """
 
     def __init__(self, stepper: Stepper, u0: np.ndarray, tol: float) -> None:
@@ -43,11 +48,10 @@ class ImplicitCoupling:
     def step(self, t_end: float, h: float) -> None:
         """Advance X by h; afterwards ``stepper.sums`` are the activation sums of the new X."""
         st = self.stepper
-        st.begin_step()
-        if st.plan.n_terms == 0:            # no particle-dependent activity: one exact-OU pass
-            st.set_step(st.activities(np.zeros(0), t_end), h)
-            st.sweep("accept")
+        if st.plan.n_terms == 0:            # no particle-dependent activity: the explicit step with a(t_end)
+            st.explicit_step(st.activities(np.zeros(0), t_end), h)
             return
+        st.begin_step()
         last: list = [None, None]
 
         def evaluate(u: np.ndarray, length: float = h):

@@ -1,9 +1,13 @@
-"""The finite-n network of docs/theory/network.md, stepped with the exact Ornstein–Uhlenbeck update (docs/numerics.md).
+"""The finite-n network of neurons, stepped with the exact Ornstein–Uhlenbeck update.
 
 For neuron i of population α (n neurons per population)
 
-    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) ] dt + σ_α dW_i,
+    dX_i = [ f_α(X_i) + γ Σ_k J_{αk} m_k(t) (E_k − X_i) + γ Σ_β G_{αβ} (x̄_β(t) − X_i) ] dt + σ_α dW_i,
     m_k(t) = (1/n) Σ_{j ∈ src(k)} S_k(X_j)          (a_k(t) for an external channel),
+    x̄_β(t) = (1/n) Σ_{j ∈ β} X_j                   (empirical mean voltage; gap junctions G ≥ 0),
+
+and for two-variable (FitzHugh–Nagumo) populations f_α(X_i, W_i) with the recovery
+dW_i = g_α(X_i, W_i) dt + σ_w,α dW'_i (coupling acts on the voltage only),
 
 with the *empirical* activities m_k recomputed from the particles after every
 step (this is the finite-n network, not the mean-field law). Over a step of
@@ -17,10 +21,30 @@ the step is
     X ← e X + φ (γ B_α + c_α + f̃_α(X)) + s ξ,        ξ ~ N(0, 1),
 
 with A_α = Σ_k J_{αk} m_k and B_α = Σ_k J_{αk} m_k E_k (so φ γ B_α = (1 − e) x*_α
-and nothing is divided by A_α). This is docs/numerics.md's exact OU step; for a Leak
+and nothing is divided by A_α). This is the exact Ornstein–Uhlenbeck step; for a Leak
 intrinsic and constant activations it is the exact transition of the OU process
 (no time-discretisation error at all). φ and s use expm1 and switch to their
 series (φ → h, s → σ sqrt(h)) as r h → 0, which covers A_α = 0. γ = ∞ is refused.
+
+Two variables: f̃_α = f_α(x, w) is explicit (evaluated at the start-of-step X, W), then W
+takes the exact recovery step at the new voltage, W ← w*(X') + (W − w*(X')) e^(−c b h) +
+σ_w sqrt((1 − e^(−2 c b h))/(2 c b)) ξ' (:class:`validation.particles.plan.Recovery`): a
+first-order (Lie) splitting, stable for every γ h and every h c b. Limitation: the recovery
+sees the voltage at the end of the step only, so with σ_w = 0 and γ A h ≫ 1 the small
+spread of W driven by the unresolved voltage noise (variance O(h/γ) per unit time) comes out
+(r h/2) coth(r h/2) times too large (r = γ A); it is resolved for γ A h ≲ 1, and with σ_w > 0
+it is negligible against the recovery noise.
+
+Gap junctions (``net.has_electrical``): the plain step with x̄ frozen would pull every
+neuron to the old mean when γ A h ≫ 1 and freeze a synchronised population (its mean
+would move by h ⟨f⟩ / (γ A h) per step). Every step is then the mean-centred step of
+:mod:`validation.particles.centred`: the population means are advanced by the exact flow of
+their own linear equation (in which the gap junctions' self-coupling cancels), driven by
+⟨f̃⟩, so they move by h ⟨f⟩ + O(h²) for every γ h; the deviations relax exactly with
+the OU factor. The mean voltages are thus not frozen over the step but integrated with
+it; the Newton unknowns of the implicit coupling stay the activity terms, and each
+evaluation gives the end-of-step means consistent with them (the empirical mean of X'
+is μ' to round-off). Exact for Leak intrinsics with constant activations.
 
 Coupling (``coupling=``): which m the step freezes.
 
@@ -87,10 +111,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fokker import checks
-from fokker.grid import Grid
 from fokker.network import Network
 
 from .implicit import IMPLICIT_TOL, ImplicitCoupling, implicit_steps
+from .initial import initial_state
 from .plan import DTYPE, make_plan
 from .stepper import BLOCK, NOISE_MODES, Stepper, child_generator
 
@@ -108,8 +132,13 @@ class ParticleRun:
     deviation; n: neurons per population; dt: the largest step used;
     seed: the SeedSequence entropy (re-running with it reproduces the run);
     stats: steps, particle_steps, wall_time, particle_steps_per_second, threads, block,
-    precision, coupling ("explicit"/"implicit"), stiffness (max γ A dt at t0); implicit runs
-    add coupling_tol, coupling_evaluations, jacobian_updates, evaluations_per_step, noise.
+    precision, coupling ("explicit"/"implicit"), stiffness (max γ A dt at t0, A including the
+    gap junctions), step ("mean-centred" with gap junctions, else "exact-OU"; a string so that
+    the stats stay storable as file attributes);
+    implicit runs add coupling_tol, coupling_evaluations, jacobian_updates,
+    evaluations_per_step, noise.
+    w: (nt, P, n) recovery variables, mean_w, std_w: (nt, P) their sample mean and standard
+    deviation — all None for one-variable networks (w also None with ``summary_only``).
     """
 
     t: np.ndarray
@@ -122,61 +151,15 @@ class ParticleRun:
     seed: int | Sequence[int]
     network: Network
     stats: dict = field(default_factory=dict)
+    w: np.ndarray | None = None
+    mean_w: np.ndarray | None = None
+    std_w: np.ndarray | None = None
 
     @property
     def balance_voltage(self) -> np.ndarray:
-        """x*_α(t) = B_α / A_α from the empirical activities, (nt, P); NaN where A_α = 0."""
-        return np.stack([self.network.balance_voltage(m) for m in self.activity])
-
-
-# --------------------------------------------------------------------------------- planning
-def _initial_positions(initial, net: Network, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Initial positions as a float (P, n) array, validated."""
-    P = net.P
-    if isinstance(initial, tuple) and len(initial) == 2 and isinstance(initial[0], Grid):
-        values = sample_density(initial[0], initial[1], n, rng, P=P)
-    elif callable(initial):
-        values = initial(rng, n)
-    elif initial is None:
-        raise TypeError("initial is required: an array (P, n) or (n,) when P == 1, a callable "
-                        "(rng, n) -> positions, or a pair (grid, density)")
-    else:
-        values = initial
-    x = checks.finite_array("initial positions", values)
-    if x.ndim == 1 and P == 1:
-        x = x[None, :]
-    if x.shape != (P, n):
-        allowed = f"({P}, {n})" + (f" or ({n},)" if P == 1 else "")
-        raise ValueError(f"initial positions must have shape {allowed} (P populations × n neurons), "
-                         f"got {x.shape}")
-    return np.array(x, dtype=float, order="C")
-
-
-def sample_density(grid: Grid, density, n: int, rng: np.random.Generator, *, P: int = 1) -> np.ndarray:
-    """n samples per population from piecewise-constant densities on ``grid``: (P, n) (or (n,) if density is 1-D).
-
-    Inverse CDF: a cell is chosen with probability p_i h / Σ p h, then a uniform point inside it.
-    """
-    p = checks.finite_array("initial density", density, nonnegative=True)
-    one = p.ndim == 1
-    p2 = p[None, :] if one else p
-    if p2.shape != (P, grid.nx) and not (one and p2.shape[1] == grid.nx):
-        raise ValueError(f"initial density must have shape ({grid.nx},) or ({P}, {grid.nx}) on {grid}, "
-                         f"got {p.shape}")
-    out = np.empty((p2.shape[0], n))
-    for a, row in enumerate(p2):
-        cdf = np.cumsum(row) * grid.width
-        total = cdf[-1]
-        if not total > 0:
-            raise ValueError(f"initial density of population {a} has no mass")
-        v = rng.random(n) * total
-        cell = np.minimum(np.searchsorted(cdf, v, side="right"), grid.nx - 1)
-        below = np.where(cell > 0, cdf[cell - 1], 0.0)
-        frac = np.clip((v - below) / (row[cell] * grid.width), 0.0, 1.0)
-        out[a] = grid.faces[cell] + frac * grid.width
-    if one and P > 1:
-        out = np.repeat(out, P, axis=0)
-    return out[0] if one and P == 1 else out
+        """x*_α(t) = B_α / A_α from the empirical activities (and mean voltages, with gap junctions), (nt, P);
+        NaN where A_α = 0."""
+        return np.stack([self.network.balance_voltage(m, mu) for m, mu in zip(self.activity, self.mean)])
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:
@@ -197,7 +180,7 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                        seed=None, t_eval=None, summary_only: bool = False,
                        threads: int | None = None, precision: str = "double",
                        coupling: str = "auto", noise: str = "buffer") -> ParticleRun:
-    """Simulate the n-neuron-per-population network of docs/theory/network.md with the exact OU step.
+    """Simulate the n-neuron-per-population network (module docstring) with the exact OU step.
 
     Parameters
     ----------
@@ -205,6 +188,10 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     n: neurons per population (≥ 1).
     initial: positions (P, n), or (n,) when P == 1; a callable ``(rng, n) -> positions``;
         or a pair ``(grid, p0)`` to sample from the grid density p0 ((nx,) or (P, nx)).
+        Two-variable networks: states (P, n, 2), or (n, 2) when P == 1 (last axis: x, w); a
+        callable returning them; or ``(grid2d, p0)`` with a :class:`fokker.Grid2D` and p0
+        (nx, nw) or (P, nx, nw). A Grid2D for a one-variable network, or a Grid for a
+        two-variable one, raises ValueError.
     t_span: (t0, t1); dt: the largest step (each interval between output times is
         cut into equal steps ≤ dt so that every output time is hit exactly).
     seed: int, None or SeedSequence; the same seed gives bit-identical output for
@@ -225,7 +212,9 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     noise: how an implicit step reuses its noise ξ across the evaluations of its
         fixed point: "buffer" (default: ξ drawn once per step into one more (P, n) array)
         or "replay" (each block generator's state restored and ξ redrawn, no extra
-        memory). Both give bit-identical output; explicit steps draw ξ once either way.
+        memory). Both give bit-identical output; explicit steps draw ξ once either way
+        (with gap junctions, too, unless the intrinsic is a two-variable one other than
+        FitzHughNagumo: then its mean-centred steps reuse ξ in the same way).
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fokker.Network, got {type(net).__name__}")
@@ -243,18 +232,21 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     if noise not in NOISE_MODES:
         raise ValueError(f"noise must be one of {list(NOISE_MODES)}, got {noise!r}")
 
-    X = _initial_positions(initial, net, n, child_generator(ss, 0))
+    X, W = initial_state(initial, net, n, child_generator(ss, 0))
     if precision not in DTYPE:
         raise ValueError(f"precision must be 'double' or 'single', got {precision!r}")
     plan = make_plan(net, precision)
     nt, P = times.size, net.P
     xs = None if summary_only else np.empty((nt, P, n))
+    ws = None if summary_only or W is None else np.empty((nt, P, n))
     activity = np.empty((nt, net.K))
     mean = np.empty((nt, P))
     std = np.empty((nt, P))
+    mean_w = None if W is None else np.empty((nt, P))
+    std_w = None if W is None else np.empty((nt, P))
 
     start = time.perf_counter()
-    stepper = Stepper(net, plan, X, ss, threads, precision)
+    stepper = Stepper(net, plan, X, ss, threads, precision, W)
     steps = 0
     try:
         stepper.sweep("sums")
@@ -264,8 +256,8 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
         if coupling == "auto":
             coupling = "implicit" if stiffness > AUTO_IMPLICIT else "explicit"
         implicit = coupling == "implicit"
-        if implicit:
-            stepper.use_noise(noise)
+        if (implicit and plan.n_terms > 0) or (stepper.centred and not stepper.fused):
+            stepper.use_noise(noise)        # steps that reuse their noise across sweeps
         solver = ImplicitCoupling(stepper, stepper.term_means(), IMPLICIT_TOL[precision]) if implicit else None
         for i, t_out in enumerate(times):
             if t_out > t:
@@ -277,12 +269,11 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                     if implicit:
                         steps += implicit_steps(solver, net, X, t, t_next) - 1
                     else:
-                        stepper.set_step(m, h)
-                        stepper.sweep("explicit")
+                        stepper.explicit_step(m, h)
                     t = t_next
                     m = stepper.activity(t)
                 steps += count
-            if not np.all(np.isfinite(X)):
+            if not (np.all(np.isfinite(X)) and (W is None or np.all(np.isfinite(W)))):
                 raise FloatingPointError(f"particle positions became non-finite before t={t_out}; the "
                                          "explicit intrinsic term overflowed (reduce dt)")
             activity[i] = m
@@ -290,17 +281,23 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
             std[i] = X.std(axis=1)
             if xs is not None:
                 xs[i] = X
+            if W is not None:
+                mean_w[i] = W.mean(axis=1)
+                std_w[i] = W.std(axis=1)
+                if ws is not None:
+                    ws[i] = W
     finally:
         stepper.close()
     wall = time.perf_counter() - start
     stats = dict(steps=steps, particle_steps=steps * n * P, wall_time=wall,
                  particle_steps_per_second=steps * n * P / wall if wall > 0 else float("nan"),
                  threads=stepper.threads, block=BLOCK, precision=precision,
-                 coupling=coupling, stiffness=stiffness)
+                 coupling=coupling, stiffness=stiffness,
+                 step="mean-centred" if stepper.centred else "exact-OU")
     if implicit:
         stats.update(coupling_tol=solver.tol, coupling_evaluations=solver.solver.evaluations,
                      jacobian_updates=solver.solver.jacobian_updates, noise=noise,
                      continuations=solver.continuations,
                      evaluations_per_step=solver.solver.evaluations / steps if steps else 0.0)
     return ParticleRun(t=times, x=xs, activity=activity, mean=mean, std=std, n=n, dt=dt,
-                       seed=ss.entropy, network=net, stats=stats)
+                       seed=ss.entropy, network=net, stats=stats, w=ws, mean_w=mean_w, std_w=std_w)
