@@ -53,6 +53,8 @@ class BackendTable(Mapping):
 BACKENDS = BackendTable({"native": (".physical", "PhysicalFrame"),
                          "numpy": (".physical", "PhysicalFrame"),
                          "fipy": (".fipy_backend", "FipyFrame")})
+"""The backends of :func:`solve` (name → frame class): "native", "numpy" (the numpy/LAPACK
+reference path) and "fipy" (the same discretisation assembled and solved by FiPy)."""
 
 
 def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str):
@@ -75,10 +77,19 @@ _STEP_DOC = """    rtol, atol, max_step : None (default) for steps of at most dt
         (RMS over the density cells relative to the peak of each density), w_μα = atol + rtol·|μ_α|:
         the global error is then proportional to rtol (``solvers.controller``); atol ≥ 0;
         max_step > 0 caps every step (also the fixed ones).
-    callback : ``callback(t, density, m) -> bool`` called at every output time; returning True
-        stops the run (``status`` 1, arrays ending at that output time)."""
+    callback : ``callback(t, density, m) -> bool`` called after every accepted step; returning
+        True stops the run (``status`` 1, arrays ending at the last output time reached)."""
 
 
+def with_step_doc(density: str) -> Callable:
+    """Decorator appending the step-control parameters (:data:`_STEP_DOC`) to a docstring."""
+    def decorate(function: Callable) -> Callable:
+        function.__doc__ = function.__doc__.rstrip() + "\n" + _STEP_DOC.replace("density", density) + "\n"
+        return function
+    return decorate
+
+
+@with_step_doc("p")
 def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
           method: str = "bdf2", backend: str = "native", tol: float = 1e-10, frame: str = "physical",
           progress: bool = False, auto_cells: int = 800, auto_zoom: float = 3.0, rtol: float | None = None,
@@ -106,7 +117,6 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         standard deviations), and the factor by which the spread must shrink before re-gridding
         in the initial layer. The layer's error decreases with more cells (first order in the
         cell width for the collapse time).
-""" + _STEP_DOC.replace("density", "p") + """
     """
     inputs.network_and_grid(net, grid)
     t0, t1 = checks.time_span(t_span)
@@ -153,6 +163,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     return sol
 
 
+@with_step_doc("q")
 def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                          t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
                          rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
@@ -170,7 +181,6 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     method : "euler", "bdf2" or "trbdf2" (``solvers.METHODS``).
     tol : coupling tolerance on the activities (the first moment is held to tol · 1e-3).
     progress : show a progress bar over the simulated time.
-""" + _STEP_DOC.replace("density", "q") + """
     """
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1 = checks.time_span(t_span)

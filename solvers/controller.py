@@ -247,6 +247,8 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                     policy.set_limit(request.max_step)
                 elif isinstance(request, Stop):
                     status, message = 1, request.message
+                    if t >= target:               # the output time was reached: keep it
+                        outputs.append((t, history[-1].state, frame))
                     break
                 if t < target:
                     continue

@@ -353,8 +353,8 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
     rtol, atol, max_step : None (default) for steps of at most dt; with rtol the steps are
         error controlled as in :func:`solvers.solve` (the error of the log-density w = log p is
         weighted by atol + rtol·max_i |w_α,i|), ``dt`` is then the first step.
-    callback : ``callback(t, log_p, m) -> bool`` at every output time; True stops the run
-        (``status`` 1, arrays ending at that output time).
+    callback : ``callback(t, log_p, m) -> bool`` after every accepted step; True stops the
+        run (``status`` 1, arrays ending at the last output time reached).
 
     Returns a :class:`LogSolution` with ``log_p`` (normalised), ``u = log_p / γ``, ``mean()``,
     ``std()``, ``activity`` (nt, K) and the run's ``stats`` and ``notes``.

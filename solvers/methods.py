@@ -220,3 +220,4 @@ class TRBDF2(Method):
 
 
 METHODS: dict[str, type[Method]] = {"euler": BackwardEuler, "bdf2": BDF2, "trbdf2": TRBDF2}
+"""The time-stepping methods (name → class): "euler" (order 1), "bdf2" and "trbdf2" (order 2, L-stable)."""

@@ -117,6 +117,7 @@ class DesingularisedSolution(_Coupling):
     message: str = ""
 
     def mass(self) -> np.ndarray:
+        """∫ q dy, shape (nt, P)."""
         return self.y_grid.integrate(self.q)
 
     def mean_y(self) -> np.ndarray:

@@ -87,10 +87,13 @@ class ProgressTracker(Tracker):
 
 
 class CallbackTracker(Tracker):
-    """The user's ``callback(t, density, m) -> bool`` at every output time; True stops the run.
+    """The user's ``callback(t, density, m) -> bool`` after every accepted step; True stops the run
+    (the results then end at the last output time reached).
 
     ``view(state, frame)`` is the density handed to the callback (default: ``state.p``).
     """
+
+    every_step = True
 
     def __init__(self, callback: Callable, view: Callable[[State, Frame], np.ndarray] | None = None) -> None:
         self.callback = callback

@@ -103,9 +103,19 @@ def test_callback_of_the_desingularised_solver_receives_q():
     net = presets.ei_single(1e6)
     got = []
     ds = solve_desingularised(net, Y, Y.gaussian(0.0, 0.5), 0.3, t_span=(0.0, 1.0), dt=0.05,
-                              t_eval=[0.2, 0.4, 1.0], callback=lambda t, q, m: got.append(q.copy()) or t > 0.3)
+                              t_eval=[0.2, 0.4, 1.0], callback=lambda t, q, m: got.append(q.copy()) or t >= 0.4)
     assert ds.status == 1 and ds.t.tolist() == [0.2, 0.4]
+    assert len(got) == ds.stats["steps"] == 8          # called after every accepted step
     np.testing.assert_array_equal(got[-1], ds.q[-1])
+
+
+def test_a_stop_between_outputs_ends_at_the_last_output_reached():
+    net = presets.ei_single(1e6)
+    times = []
+    ds = solve_desingularised(net, Y, Y.gaussian(0.0, 0.5), 0.3, t_span=(0.0, 1.0), dt=0.05,
+                              t_eval=[0.2, 0.4, 1.0], callback=lambda t, q, m: times.append(t) or t > 0.32)
+    assert ds.status == 1 and "t=0.35" in ds.message
+    assert ds.t.tolist() == [0.2] and times[-1] == pytest.approx(0.35)
 
 
 def test_callback_must_be_callable():
