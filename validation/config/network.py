@@ -210,7 +210,10 @@ def network_section(t: Table) -> dict:
     electrical = read_matrix(t.source, t.key_path("electrical"), t.raw("electrical"), P, P, low=0.0) \
         if t.has("electrical") else None
     t.seen.append("electrical")
-    chans_raw = t.raw("channels", REQUIRED if electrical is None else [])
+    if electrical is None and not t.has("channels"):
+        t.error("channels", "is required: an array of tables [[network.channels]] (it may be empty "
+                "when network.electrical is given)")
+    chans_raw = t.raw("channels", [])
     if not isinstance(chans_raw, list) or not (chans_raw or electrical is not None):
         t.error("channels", f"must be a non-empty array of tables [[network.channels]] (it may be empty "
                 f"when network.electrical is given), got {kind_of(chans_raw)}")
