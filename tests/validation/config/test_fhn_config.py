@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fokker import FitzHughNagumo, Grid, Grid2D, Leak, presets
+from fokker import FitzHughNagumo, Grid, Grid2D, presets
 from validation.config import ConfigError, load, loads
 from validation.config.sections import build_grid, build_initial, initial_moments
 
@@ -338,4 +338,3 @@ def test_fitzhugh_nagumo_kinds_follow_the_class_fields():
     from validation.config.network import INTRINSIC_KINDS
     assert INTRINSIC_KINDS["fitzhugh_nagumo"] == {f.name: {"default": f.default}
                                                   for f in dataclasses.fields(FitzHughNagumo)}
-    assert isinstance(Leak(), Leak)
