@@ -2,10 +2,12 @@
 
 Sections (all optional except what a command needs; see README.md, "Configuration files")::
 
-    [network]    preset = "ei_single" + [network.overrides], or populations/channels/weights;
-                 gamma (γ >= 0, finite)
+    [network]    preset = "ei_single" + [network.overrides], or populations/channels/weights
+                 (+ electrical, the P × P gap-junction weights); gamma (γ >= 0, finite)
     [grid]       lower, upper, nx                      the truncated interval [a, b]
-    [initial]    mean, std (one number or one per population): Gaussian initial data
+    [grid.w]     lower, upper, cells                   the w-interval of two-variable networks
+    [initial]    mean, std (one number or one per population; for two variables a pair [x, w]
+                 or one pair per population): Gaussian initial data
     [time]       t0, t1, dt, n_out                     t_span, step and output times
     [solver]     method, backend, tol                  options of solvers.solve
     [particles]  n, seed, dt, memory_budget_mb         the finite-n network
@@ -22,14 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from fokker import Grid, Network
+from fokker import Grid, Grid2D, Network
 
-from .network import build_network, network_section
+from .network import build_network, checked_network, network_section
 from .reader import ConfigError, Table
-from .sections import (SWEEP_KEYS, grid_section, initial_section, particles_section, solver_section, study_section,
-                       time_section)
+from .sections import (SWEEP_KEYS, build_grid, build_initial, check_dimensions, grid_section, initial_moments,
+                       initial_section, particles_section, solver_section, study_section, time_section)
 from .toml import to_toml
-
 
 
 # -- the configuration ------------------------------------------------------------------------------
@@ -48,28 +49,18 @@ class Config:
     def network(self, gamma: float | None = None) -> Network:
         return build_network(self.data["network"], gamma)
 
-    def grid(self) -> Grid:
-        g = self.data["grid"]
-        return Grid(g["lower"], g["upper"], g["nx"])
+    def grid(self) -> Grid | Grid2D:
+        """The grid: a :class:`fokker.Grid`, or a :class:`fokker.Grid2D` for two-variable networks."""
+        return build_grid(self.data["grid"])
 
-    def initial_moments(self, P: int) -> tuple[np.ndarray, np.ndarray]:
-        """Initial (mean, std) per population, shape (P,) each."""
-        out = []
-        for key in ("mean", "std"):
-            value = self.data["initial"][key]
-            arr = np.asarray(value, dtype=float)
-            if arr.ndim == 1 and arr.size != P:
-                raise ConfigError(self.source, f"initial.{key}",
-                                  f"must be one number or {P} numbers (one per population), got {arr.size}")
-            out.append(np.broadcast_to(arr, (P,)).copy())
-        return out[0], out[1]
+    def initial_moments(self, P: int, variables: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Initial (mean, std) per population: shape (P,) each, or (P, 2) (x, w) for two variables."""
+        return initial_moments(self.data["initial"], P, variables, self.source)
 
-    def initial_density(self, grid: Grid | None = None, P: int | None = None) -> np.ndarray:
-        """Gaussian initial densities on the grid, shape (P, nx)."""
+    def initial_density(self, grid: Grid | Grid2D | None = None, P: int | None = None) -> np.ndarray:
+        """Gaussian initial densities on the grid: shape (P, nx), or (P, nx, nw) on a Grid2D."""
         grid = grid or self.grid()
-        P = P or self.network().P
-        mean, std = self.initial_moments(P)
-        return np.stack([grid.gaussian(m, s) for m, s in zip(mean, std)])
+        return build_initial(self.data["initial"], grid, P or self.network(), self.source)
 
     @property
     def t_span(self) -> tuple[float, float]:
@@ -130,11 +121,7 @@ def from_dict(raw: dict, source: str = "<config>", default_name: str = "study") 
     data["study"] = study_section(top.sub("study", {}), default_name)
     top.finish()
     config = Config(data, source)
-    try:
-        net = config.network()
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(source, "network", str(exc).splitlines()[0]) from None
-    config.initial_moments(net.P)
+    check_dimensions(data, checked_network(source, data["network"]), source)
     return config
 
 

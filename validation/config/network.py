@@ -1,30 +1,48 @@
-"""The ``[network]`` section: a preset with overrides, or populations, channels and weights.
+"""The ``[network]`` section: a preset with overrides, or populations, channels, weights and
+electrical (gap-junction) weights.
+
+Written out, a network is ``populations`` (name, sigma, intrinsic and, for two-variable
+intrinsics, sigma_w), ``channels``, the chemical ``weights`` J (P × K) and optionally
+``electrical`` G (P × P, entries >= 0). ``channels`` may be empty (``channels = []`` or
+omitted, then ``weights`` may be omitted too) when ``electrical`` is given; the model then
+requires every population to receive electrical input. An intrinsic is a ``{kind = ...}``
+spec: ``leak``, ``cubic`` or ``fitzhugh_nagumo`` (a, b, c, current, cubic, defaults those of
+:class:`fokker.FitzHughNagumo`, checked by its constructor so that a bad value is reported at
+its key, e.g. ``network.populations[0].intrinsic.c: must be > 0.0, got -1.0``).
 
 A preset's overrides are the keyword arguments of its function in :data:`fokker.presets.PRESETS`,
 read from its signature (:func:`preset_keywords`); a preset that forwards ``**kwargs`` to
 other presets also accepts theirs. How a keyword's value is read follows from its default
 and the number of populations P of the preset: model objects by name (``intrinsic`` — one
 spec, or P; ``exc`` and ``inh`` — a sigmoid spec; ``drive`` — an
-activity), ``sigma`` a number > 0 (or P of them), every other number or array of numbers
-of the default's shape (entries >= 0 for ``*weights``). Keywords of no such kind cannot be
-set from a file.
+activity), ``sigma`` a number > 0 and ``sigma_w`` a number >= 0 (or P of them), ``electrical``
+a number >= 0 (its meaning is the preset's) or a P × P array of numbers >= 0, ``current`` one
+number, every other number or array of numbers of the default's shape (entries >= 0 for
+``*weights``). Keywords of no such kind cannot be set from a file.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
-from fokker import Cubic, Leak, Network, Sigmoid, presets
+from fokker import Cubic, FitzHughNagumo, Leak, Network, Sigmoid, presets
+from fokker.intrinsic import variables_of
 from fokker.network import Channel, Population
 
-from .reader import (ConfigError, Table, kind_of, read_list, read_number, read_per_population,
-                     read_spec)
+from .reader import (REQUIRED, ConfigError, Table, kind_of, model_check, read_list, read_matrix, read_number,
+                     read_per_population, read_spec)
 
+INTRINSIC_CLASSES = {"leak": Leak, "cubic": Cubic, "fitzhugh_nagumo": FitzHughNagumo}
+"""The model class of each intrinsic kind; a spec's parameters are its constructor's keywords."""
+MODEL_CHECKED = ("fitzhugh_nagumo",)
+"""Intrinsic kinds whose parameter ranges are checked by the model class's own constructor."""
 INTRINSIC_KINDS = {"leak": {"rate": {"default": 1.0, "low": 0.0}, "rest": {"default": 0.0}},
-                   "cubic": {"current": {"default": 0.0}}}
+                   "cubic": {"current": {"default": 0.0}},
+                   "fitzhugh_nagumo": {f.name: {"default": f.default} for f in dataclasses.fields(FitzHughNagumo)}}
 ACTIVATION_KINDS = {"sigmoid": {"s_max": {"default": 1.0, "low": 0.0, "low_open": True},
                                 "slope": {"default": 1.0}, "threshold": {"default": 0.0}}}
 ACTIVITY_KINDS = {"constant": {"value": {"low": 0.0}},
@@ -35,7 +53,15 @@ ACTIVITY_KINDS = {"constant": {"value": {"low": 0.0}},
 
 
 def read_intrinsic(source, path, value):
-    return read_spec(source, path, value, INTRINSIC_KINDS)
+    """A ``{kind = "leak" | "cubic" | "fitzhugh_nagumo", ...}`` spec; for the model-checked kinds each
+    parameter is given to the class's constructor alone, so that a refused value names its own key."""
+    spec = read_spec(source, path, value, INTRINSIC_KINDS)
+    if spec["kind"] in MODEL_CHECKED:
+        cls = INTRINSIC_CLASSES[spec["kind"]]
+        for name, number in spec.items():
+            if name != "kind":
+                model_check(source, f"{path}.{name}", lambda: cls(**{name: number}), f"{cls.__name__}.{name}")
+    return spec
 
 
 def read_activation(source, path, value):
@@ -54,7 +80,8 @@ def read_activity(source, path, value):
 
 
 def build_intrinsic(spec: dict):
-    return Leak(spec["rate"], spec["rest"]) if spec["kind"] == "leak" else Cubic(spec["current"])
+    """The model object of a canonical intrinsic spec (:data:`INTRINSIC_CLASSES`)."""
+    return INTRINSIC_CLASSES[spec["kind"]](**{k: v for k, v in spec.items() if k != "kind"})
 
 
 def build_activation(spec: dict) -> Sigmoid:
@@ -72,8 +99,11 @@ def build_activity(spec: dict):
 # -- preset overrides, from the preset functions' signatures ---------------------------------
 Reader = Callable[[str, str, object], object]
 MODEL_OBJECTS = {"exc": "activation", "inh": "activation", "intrinsic": "intrinsic", "drive": "activity"}
-NUMBER_KEYWORDS = ("current",)   # preset keywords with a None default that take one number
 """Preset keywords whose value is a model object, and the kind of spec that describes it."""
+NUMBER_KEYWORDS = ("current",)
+"""Preset keywords with a None default that take one number."""
+NOISE_KEYWORDS = {"sigma": {"low": 0.0, "low_open": True}, "sigma_w": {"low": 0.0}}
+"""Preset keywords of noise amplitudes (one number, or one per population), with their bounds."""
 
 
 def preset_keywords(name: str) -> dict[str, inspect.Parameter]:
@@ -112,12 +142,14 @@ def _override(key: str, default: object, P: int) -> tuple[Reader, Callable] | No
     if kind == "intrinsic":
         if P == 1:
             return read_intrinsic, build_intrinsic
-        return ((lambda s, p, v: read_list(s, p, v, lambda q, w: read_intrinsic(s, q, w), length=P)),
-                lambda v: [build_intrinsic(x) for x in v])
-    if key == "sigma":
+        return _per_population_intrinsic(P)
+    if key in NOISE_KEYWORDS:
+        bounds = NOISE_KEYWORDS[key]
         if P == 1:
-            return (lambda s, p, v: read_number(s, p, v, low=0.0, low_open=True)), (lambda v: v)
-        return (lambda s, p, v: read_per_population(s, p, v, low=0.0, low_open=True)), (lambda v: v)
+            return (lambda s, p, v: read_number(s, p, v, **bounds)), (lambda v: v)
+        return (lambda s, p, v: read_per_population(s, p, v, **bounds)), (lambda v: v)
+    if key == "electrical":
+        return _electrical_override(P)
     if key in NUMBER_KEYWORDS:
         return (lambda s, p, v: read_number(s, p, v)), (lambda v: v)
     if default is None or isinstance(default, (bool, str)) or callable(default):
@@ -127,6 +159,25 @@ def _override(key: str, default: object, P: int) -> tuple[Reader, Callable] | No
     except (TypeError, ValueError):
         return None
     return _numbers(shape, **({"low": 0.0} if key.endswith("weights") else {}))
+
+
+def _per_population_intrinsic(P: int) -> tuple[Reader, Callable]:
+    """One intrinsic spec for every population, or an array of P specs."""
+    def read(s, p, v):
+        if isinstance(v, list):
+            return read_list(s, p, v, lambda q, w: read_intrinsic(s, q, w), length=P)
+        return read_intrinsic(s, p, v)
+    return read, lambda v: [build_intrinsic(x) for x in (v if isinstance(v, list) else [v] * P)]
+
+
+def _electrical_override(P: int) -> tuple[Reader, Callable]:
+    """A number >= 0, or a P × P array of numbers >= 0; for P = 1 the array [[g]] is canonically g."""
+    def read(s, p, v):
+        if not isinstance(v, list):
+            return read_number(s, p, v, low=0.0)
+        matrix = read_matrix(s, p, v, P, P, low=0.0)
+        return matrix[0][0] if P == 1 else matrix
+    return read, lambda v: v if not isinstance(v, list) else [tuple(row) for row in v]
 
 
 @cache
@@ -153,17 +204,19 @@ def network_section(t: Table) -> dict:
     if not isinstance(pops_raw, list) or not pops_raw:
         t.error("populations", f"must be a non-empty array of tables [[network.populations]] "
                 f"(or give network.preset, one of {list(presets.PRESETS)}), got {kind_of(pops_raw)}")
-    populations = []
-    for i, raw in enumerate(pops_raw):
-        p = Table(t.source, t.key_path(f"populations[{i}]"), raw)
-        populations.append({"name": p.string("name"),
-                            "sigma": p.number("sigma", 1.0, low=0.0, low_open=True),
-                            "intrinsic": read_intrinsic(t.source, p.key_path("intrinsic"),
-                                                    p.raw("intrinsic", {"kind": "leak"}))})
-        p.finish()
-    chans_raw = t.raw("channels")
-    if not isinstance(chans_raw, list) or not chans_raw:
-        t.error("channels", f"must be a non-empty array of tables [[network.channels]], got {kind_of(chans_raw)}")
+    populations = [population_entry(Table(t.source, t.key_path(f"populations[{i}]"), raw))
+                   for i, raw in enumerate(pops_raw)]
+    P = len(populations)
+    electrical = read_matrix(t.source, t.key_path("electrical"), t.raw("electrical"), P, P, low=0.0) \
+        if t.has("electrical") else None
+    t.seen.append("electrical")
+    if electrical is None and not t.has("channels"):
+        t.error("channels", "is required: an array of tables [[network.channels]] (it may be empty "
+                "when network.electrical is given)")
+    chans_raw = t.raw("channels", [])
+    if not isinstance(chans_raw, list) or not (chans_raw or electrical is not None):
+        t.error("channels", f"must be a non-empty array of tables [[network.channels]] (it may be empty "
+                f"when network.electrical is given), got {kind_of(chans_raw)}")
     channels = []
     for i, raw in enumerate(chans_raw):
         c = Table(t.source, t.key_path(f"channels[{i}]"), raw)
@@ -180,11 +233,34 @@ def network_section(t: Table) -> dict:
                 c.error("activation", "not allowed on an external channel (no 'source')")
         c.finish()
         channels.append(ch)
-    P, K = len(populations), len(channels)
-    weights = read_list(t.source, t.key_path("weights"), t.raw("weights"), lambda p, row: read_list(
-        t.source, p, row, lambda q, w: read_number(t.source, q, w, low=0.0), length=K), length=P)
+    K = len(channels)
+    weights = read_matrix(t.source, t.key_path("weights"), t.raw("weights", [[]] * P if K == 0 else REQUIRED),
+                          P, K, low=0.0)
     t.finish()
-    return {"gamma": gamma, "populations": populations, "channels": channels, "weights": weights}
+    out = {"gamma": gamma, "populations": populations, "channels": channels, "weights": weights}
+    if electrical is not None:
+        out["electrical"] = electrical
+    return out
+
+
+def population_entry(p: Table) -> dict:
+    """One ``[[network.populations]]`` table: name, sigma, intrinsic and sigma_w.
+
+    ``sigma_w`` (recovery noise, default 0) is checked by :class:`fokker.network.Population`
+    and kept in the canonical data of two-variable populations only (a one-variable population
+    has no recovery variable, so its only allowed value is the default 0).
+    """
+    name = p.string("name")
+    entry = {"name": name, "sigma": p.number("sigma", 1.0, low=0.0, low_open=True),
+             "intrinsic": read_intrinsic(p.source, p.key_path("intrinsic"), p.raw("intrinsic", {"kind": "leak"}))}
+    sigma_w = p.number("sigma_w", 0.0)
+    intrinsic = build_intrinsic(entry["intrinsic"])
+    model_check(p.source, p.key_path("sigma_w"), lambda: Population(name, intrinsic, sigma_w=sigma_w),
+                f"sigma_w of population {name!r}")
+    if variables_of(intrinsic) == 2:
+        entry["sigma_w"] = sigma_w
+    p.finish()
+    return entry
 
 
 def build_network(spec: dict, gamma: float | None = None) -> Network:
@@ -194,8 +270,31 @@ def build_network(spec: dict, gamma: float | None = None) -> Network:
         schema = overrides_schema(spec["preset"])
         kwargs = {k: schema[k][1](v) for k, v in spec["overrides"].items()}
         return presets.PRESETS[spec["preset"]](g, **kwargs)
-    pops = [Population(p["name"], build_intrinsic(p["intrinsic"]), p["sigma"]) for p in spec["populations"]]
+    pops = [Population(p["name"], build_intrinsic(p["intrinsic"]), p["sigma"], p.get("sigma_w", 0.0))
+            for p in spec["populations"]]
     chans = [Channel(c["name"], c["reversal"], build_activation(c["activation"]), source=c["source"])
              if "source" in c else Channel(c["name"], c["reversal"], source=None, activity=build_activity(c["activity"]))
              for c in spec["channels"]]
-    return Network(pops, chans, spec["weights"], g)
+    return Network(pops, chans, spec["weights"], g, electrical=spec.get("electrical"))
+
+
+def checked_network(source: str, spec: dict) -> Network:
+    """:func:`build_network`, with the model's TypeError/ValueError as a :class:`ConfigError`.
+
+    For a preset the error is located at the first override that the preset refuses on its own
+    (``network.overrides.<key>``), or at ``network.overrides`` when only a combination is refused
+    (e.g. both ``intrinsic`` and ``current``); for a written-out network at ``network``.
+    """
+    try:
+        return build_network(spec)
+    except (TypeError, ValueError) as exc:
+        error = exc
+        path = "network.overrides" if "preset" in spec and spec["overrides"] else "network"
+    if "preset" in spec:
+        for key, value in spec["overrides"].items():
+            try:
+                build_network({**spec, "overrides": {key: value}})
+            except (TypeError, ValueError) as exc:
+                error, path = exc, f"network.overrides.{key}"
+                break
+    raise ConfigError(source, path, str(error).splitlines()[0])

@@ -6,6 +6,7 @@ one line: ``<file>: <key path>: <what is allowed>, got <value>``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 REQUIRED = object()
@@ -113,6 +114,34 @@ def read_per_population(source: str, path: str, value: object, **bounds) -> floa
     if isinstance(value, list):
         return read_list(source, path, value, lambda p, v: read_number(source, p, v, **bounds))
     return read_number(source, path, value, **bounds)
+
+
+def read_matrix(source: str, path: str, value: object, rows: int, cols: int, **bounds) -> list[list[float]]:
+    """``rows`` arrays of ``cols`` numbers each; with ``cols = 0`` every row is an empty array ``[]``."""
+    def row(p: str, v: object) -> list:
+        if cols == 0:
+            if not (isinstance(v, list) and not v):
+                raise ConfigError(source, p, f"must be an empty array [] (there are no columns), "
+                                             f"got {kind_of(v)} {v!r}")
+            return []
+        return read_list(source, p, v, lambda q, w: read_number(source, q, w, **bounds), length=cols)
+    return read_list(source, path, value, row, length=rows)
+
+
+def model_check(source: str, path: str, build: Callable[[], Any], name: str = "") -> Any:
+    """``build()`` — a model constructor that validates its own arguments — with its TypeError or
+    ValueError turned into a :class:`ConfigError` at ``path``.
+
+    ``name`` is the argument's name as the model's message starts with it (e.g. ``"FitzHughNagumo.c"``);
+    it is removed so that the key path takes its place: ``...intrinsic.c: must be > 0.0, got -1.0``.
+    """
+    try:
+        return build()
+    except (TypeError, ValueError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if name and message.startswith(name + " "):
+            message = message[len(name) + 1:]
+        raise ConfigError(source, path, message) from None
 
 
 

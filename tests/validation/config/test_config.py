@@ -77,7 +77,7 @@ def test_identity_ignores_sweep_values_but_hash_does_not():
 ERRORS = [
     # (toml text, key path, words of the allowed values)
     ("[foo]\na = 1\n", "foo", "unknown key"),
-    ("[grid]\nnx = 100\nsize = 3\n", "grid.size", "allowed keys here: ['lower', 'nx', 'upper']"),
+    ("[grid]\nnx = 100\nsize = 3\n", "grid.size", "allowed keys here: ['lower', 'nx', 'upper', 'w']"),
     ("[network.overrides]\nsgma = 0.3\n", "network.overrides.sgma", "allowed keys"),
     ("[[network.populations]]\nname = 'E'\ncolour = 1\n", "network.populations[0].colour", "unknown key"),
     ("[grid]\nnx = 2\n", "grid.nx", "integer >= 3"),
