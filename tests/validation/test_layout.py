@@ -7,67 +7,16 @@ no cycle between modules, and no cycle between the subpackages (``validation.<jo
 """
 from __future__ import annotations
 
-import ast
 import importlib
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2] / "validation"
+from tests.import_graph import REPO, find_cycle, graph, module_map
+
+ROOT = REPO / "validation"
 MAX_LINES = 350
-
-
-def module_name(path: Path) -> str:
-    parts = ("validation",) + path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
-
-
-def imports(name: str, path: Path) -> set[str]:
-    """The validation modules imported by module ``name`` (see the module docstring)."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
-                base = ".".join(anchor + ([base] if base else []))
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
-        else:
-            continue
-        out |= {t for t in targets if t in MODULES}
-    return out - {name}
-
-
-GRAPH = {name: imports(name, path) for name, path in MODULES.items()}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One cycle of the directed graph (as a list of nodes), or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (found := visit(node)):
-            return found
-    return None
+MODULES = module_map(("validation",))
+GRAPH = graph(("validation",))
 
 
 def test_the_cycle_finder_finds_cycles():
