@@ -169,12 +169,12 @@ def figure_p7_fixed(hopf, profiles: dict, cfg: TheoremConfig, folder: Path) -> l
     axes[0].plot(d, -Abar * d ** 2 / sigma ** 2, "k--", lw=1.2, label="−Ā(x − x̄)²/σ²")
     axes[0].set_xlabel("x − x̄")
     axes[0].set_ylabel("u_γ − max u_γ")
-    axes[0].set_title(f"P7, {first[0]}/{first[1]}: u_γ = γ⁻¹ log p_γ (solve_log) on the fixed window", fontsize=8)
+    axes[0].set_title(f"P7, {first[0]}/{first[1]}: u_γ = γ⁻¹ log p_γ (solve_log)\non the fixed window", fontsize=8)
     axes[0].legend(fontsize=7)
     axes[1].axhline(0.0, color="grey", lw=0.5)
     axes[1].set_xlabel("x − x̄")
     axes[1].set_ylabel("γ · (u_γ − max u_γ + Ā(x − x̄)²/σ²)")
-    axes[1].set_title("deviation times γ: curves on top of each other = O(1/γ)", fontsize=8)
+    axes[1].set_title("deviation times γ\n(curves on top of each other: an O(1/γ) error)", fontsize=8)
     axes[1].legend(fontsize=7)
     markers = dict(zip([c for c, _, _ in HOPF_WINDOWS], "os^"))
     for (preset, pop), grp in _groups(main):
@@ -187,7 +187,7 @@ def figure_p7_fixed(hopf, profiles: dict, cfg: TheoremConfig, folder: Path) -> l
             colour = axes[2].lines[before].get_color()
     axes[2].set_xlabel("coupling scale γ")
     axes[2].set_ylabel("sup |u_γ − max u_γ + Ā(x − x̄)²/σ²|")
-    axes[2].set_title(f"o: |x − x̄| ≤ {cfg.hopf_half_window:g}, s: whole grid, ^: p > {cfg.hopf_floor:g}·max p; "
+    axes[2].set_title(f"o: |x − x̄| ≤ {cfg.hopf_half_window:g}, s: whole grid, ^: p > {cfg.hopf_floor:g}·max p\n"
                       f"solid: fit γ ≥ {cfg.fit_min:g}, dashed: theory slope −1", fontsize=8)
     axes[2].legend(fontsize=5)
     return save_figure(fig, folder / "theorem_p7_fixed")
