@@ -95,6 +95,8 @@ def test_peak_is_exact_on_a_parabola():
     x = np.linspace(-1.0, 1.0, 41)
     u = np.stack([-(x - 0.3123) ** 2 + 2.0, -3.0 * (x + 0.05) ** 2])
     assert np.allclose(theorem_tasks.peak(u), [2.0, 0.0], atol=1e-14, rtol=0)
+    _, position = theorem_tasks.vertex(u)                    # fractional node index of the maximum
+    assert np.allclose(-1.0 + 0.05 * position, [0.3123, -0.05], atol=1e-13, rtol=0)
 
 
 def test_p7_fixed_window_is_order_one_over_gamma(small_run):

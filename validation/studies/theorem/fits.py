@@ -216,7 +216,10 @@ def hopf_rows(results: list[dict], cfg: TheoremConfig):
     """The P7 fixed-window table: one row per (preset, population, γ, cells_per_width), with γ·sup columns
     and the residuals of the two one-constant forms γE = c (O(1/γ)) and γE = c ln γ (O(log γ/γ)) of the
     fixed-window sup: ``resid_inverse`` = ln(γE) − mean, ``resid_log`` = ln(γE/ln γ) − mean (per
-    preset, population and resolution, over γ ≥ fit_min)."""
+    preset, population and resolution, over γ ≥ fit_min). ``gamma_shift_window``, ``gamma_shift_region``:
+    γ times 2Ā|x_max − x̄|R/σ², the part of the sup that the shift of the maximum of u_γ away from x̄ explains
+    on a window of half-width R (the fixed one and ``region_half``): −Ā(x − x_max)²/σ² + Ā(x − x̄)²/σ²
+    is linear in x − x̄ up to O(|x_max − x̄|²)."""
     import pandas as pd
     rows = []
     for r in results:
@@ -231,6 +234,10 @@ def hopf_rows(results: list[dict], cfg: TheoremConfig):
     df = pd.DataFrame(rows)
     for col, _, _ in HOPF_WINDOWS:
         df["gamma_" + col] = df.gamma * df[col]
+    df["gamma_mode_offset"] = df.gamma * df.mode_offset
+    slope = 2.0 * df.Abar * df.gamma_mode_offset.abs() / df.sigma ** 2
+    df["gamma_shift_window"] = slope * cfg.hopf_half_window
+    df["gamma_shift_region"] = slope * df.region_half
     df["resid_inverse"] = np.nan
     df["resid_log"] = np.nan
     for _, grp in df.groupby(["preset", "population", "cells_per_width"], sort=False):

@@ -202,20 +202,29 @@ def bistable_task(mean0: float, cfg: TheoremConfig) -> dict:
                 wall_time=sol.stats["wall_time"])
 
 
-def peak(u: np.ndarray) -> np.ndarray:
-    """max u between the nodes, per row of u (P, nx): the vertex of the parabola through the largest node
-    and its two neighbours (the largest node itself when it is an end node).
-
-    The largest node alone misses the maximum by up to Ā (h/2)²/σ², which at h = s/2 (s = σ/√(2γĀ))
-    is 1/(32 γ): of the order of the O(1/γ) quantity measured.
+def vertex(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum of u between the nodes, per row of u (P, nx), and its position in (fractional) node index:
+    the vertex of the parabola through the largest node and its two neighbours (the largest node itself
+    when it is an end node).
     """
     u = np.atleast_2d(u)
     i = np.argmax(u, axis=-1)
     rows = np.arange(u.shape[0])
-    inner = (i > 0) & (i < u.shape[-1] - 1)
     left, mid, right = (u[rows, np.clip(i + k, 0, u.shape[-1] - 1)] for k in (-1, 0, 1))
-    curvature = np.where(inner, 2.0 * mid - left - right, 1.0)
-    return np.where(inner & (curvature > 0), mid + (right - left) ** 2 / (8.0 * curvature), mid)
+    curvature = 2.0 * mid - left - right
+    inner = (i > 0) & (i < u.shape[-1] - 1) & (curvature > 0)
+    curvature = np.where(inner, curvature, 1.0)
+    value = np.where(inner, mid + (right - left) ** 2 / (8.0 * curvature), mid)
+    return value, i + np.where(inner, (right - left) / (2.0 * curvature), 0.0)
+
+
+def peak(u: np.ndarray) -> np.ndarray:
+    """max u between the nodes, per row of u (P, nx) (:func:`vertex`).
+
+    The largest node alone misses the maximum by up to Ā (h/2)²/σ², which at h = s/2 (s = σ/√(2γĀ))
+    is 1/(32 γ): of the order of the O(1/γ) quantity measured.
+    """
+    return vertex(u)[0]
 
 
 def _samples(v: np.ndarray, k: int) -> np.ndarray:
@@ -234,7 +243,8 @@ def hopf_window_task(preset: str, gamma: float, cfg: TheoremConfig, cells_per_wi
     ``sup_grid`` over the whole grid, ``sup_region`` over the shrinking region where p > ``hopf_floor`` · max p
     (half-width ``region_half``, of order γ^(−1/2)), ``settle`` = sup over the window of the change of
     u_γ − max u_γ over the second half of the run. ``offset``, ``profile``: x − x̄ and u_γ − max u_γ at
-    ``hopf_profile_points`` cells of the window (for the figure).
+    ``hopf_profile_points`` cells of the window (for the figure); ``mode_offset`` = x_max − x̄, the
+    position of max u_γ (:func:`vertex`) relative to the balance voltage.
     """
     from solvers import ResolutionWarning, solve_log
     cells_per_width = cfg.hopf_cells_per_width if cells_per_width is None else float(cells_per_width)
@@ -258,7 +268,8 @@ def hopf_window_task(preset: str, gamma: float, cfg: TheoremConfig, cells_per_wi
                         tol=cfg.hopf_tol)
     u_half, u = sol.u[0], sol.u[-1]
     d = x[None, :] - xbar[:, None]                                 # (P, nx)
-    top = peak(u)[:, None]
+    top, position = vertex(u)
+    top = top[:, None]
     shifted = u - top
     err = np.abs(shifted + Abar[:, None] * d ** 2 / sigma[:, None] ** 2)
     window = np.abs(d) <= cfg.hopf_half_window
@@ -270,6 +281,7 @@ def hopf_window_task(preset: str, gamma: float, cfg: TheoremConfig, cells_per_wi
                 sup_window=np.where(window, err, 0.0).max(axis=-1), sup_grid=err.max(axis=-1),
                 sup_region=np.where(region, err, 0.0).max(axis=-1),
                 region_half=np.array([0.5 * np.ptp(x[region[a]]) for a in range(net.P)]),
-                settle=np.where(window, settle, 0.0).max(axis=-1), min_log_p=sol.log_p[-1].min(axis=-1),
+                settle=np.where(window, settle, 0.0).max(axis=-1),
+                mode_offset=grid.lower + (position + 0.5) * grid.width - xbar, min_log_p=sol.log_p[-1].min(axis=-1),
                 xbar=xbar, Abar=Abar, sigma=sigma, offset=offset, profile=profile,
                 wall_time=sol.stats["wall_time"])
