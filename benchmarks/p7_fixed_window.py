@@ -36,7 +36,7 @@ def main() -> None:
     print(table[["population", "gamma", "gamma_sup_window", "gamma_sup_grid", "gamma_sup_region", "settle"]]
           .to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     print(hopf_fits(table, cfg)[["population", "quantity", "slope", "slope_se", "c1", "c1_se", "form"]]
-          .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+          .to_string(index=False, float_format=lambda v: f"{v:.6g}"))
 
 
 if __name__ == "__main__":
