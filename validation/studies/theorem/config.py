@@ -45,8 +45,20 @@ class TheoremConfig:
                                                       0.06, 0.07, 0.08, 0.09, 0.1, 0.11}))
     bistable_s0: float = 0.1
     bistable_relax: float = 10.0
+    # P7 on a fixed window (solve_log)
+    hopf_presets: tuple[str, ...] = ("ei_single", "ei_pair")
+    hopf_gammas: tuple[float, ...] = tuple(float(10.0 ** k) for k in range(2, 9))     # 1e2 … 1e8
+    hopf_half_window: float = 0.5       # the fixed window |x − x̄| ≤ hopf_half_window
+    hopf_margin: float = 0.05           # grid = every window widened by this (the "whole grid")
+    hopf_cells_per_width: float = 2.0   # h = min(s / this, hopf_max_cell), s = σ/√(2γĀ)
+    hopf_max_cell: float = 1e-3
+    hopf_check_cells_per_width: float | None = 4.0   # also run the first preset at this resolution
+    hopf_fast_time: float = 400.0       # run length in units of 1/(γ Ā)
+    hopf_steps: int = 40                # backward-Euler steps
+    hopf_tol: float = 1e-13
+    hopf_profile_points: int = 801      # samples of u_γ − max u_γ kept for the figure
     seed: int = 20261123
-    parts: tuple[str, ...] = ("stationary", "collapse", "driven", "particles", "bistable")
+    parts: tuple[str, ...] = ("stationary", "collapse", "driven", "particles", "bistable", "hopf")
 
 
 FULL = TheoremConfig()
@@ -56,7 +68,9 @@ QUICK = TheoremConfig(gammas=(1.0, 10.0, 100.0, 1e3, 1e4, 1e6, 1e8),
                       driven_gammas=(1.0, 100.0, 1e4, 1e6, 1e8), driven_dt=0.01, driven_periods=2,
                       particle_gammas=(1.0, 10.0, 100.0, 10_000.0), particle_ns=(1_000, 10_000, 100_000),
                       particle_seeds=2, particle_steps=200,
-                      bistable_means=(-0.8, -0.4, 0.0, 0.05, 0.12, 0.4, 0.8))
+                      bistable_means=(-0.8, -0.4, 0.0, 0.05, 0.12, 0.4, 0.8),
+                      hopf_gammas=(1e2, 1e4, 1e6, 1e8), hopf_cells_per_width=1.0, hopf_max_cell=4e-3,
+                      hopf_check_cells_per_width=None)
 
 
 def quick_config(**changes) -> TheoremConfig:

@@ -16,7 +16,8 @@ on the points with γ ≥ ``fit_min`` (chosen a priori: two decades above γ = 1
   P4  L1 of q_γ centred at μ, and re-centred at x̄ (``solvers.remap.transfer``), to the
       limit profile N(0, σ²/(2Ā));
   P7  Hopf–Cole: u_γ = γ⁻¹ log p_γ, sup |u_γ − max u_γ + Ā (x − x̄)²/σ²| over the cells
-      where q_γ > ``hopf_floor`` · max q_γ (the region where p is above round-off).
+      where q_γ > ``hopf_floor`` · max q_γ (the region where p is above round-off: a window
+      shrinking like γ^(−1/2) in x; the fixed window is the part ``hopf``).
   Errors are taken against the γ = ∞ solution on the same y-grid (so the discretisation
   error, common to both, cancels) and, for comparison, against the exact limits.
   Fitted limits: least squares of value = L + C/γ on γ ≥ fit_min, L ± s.e. Where the coupling
@@ -29,6 +30,13 @@ on the points with γ ≥ ``fit_min`` (chosen a priori: two decades above γ = 1
 - P6 (``ei_single``): particles (exact-OU step) started from the limit profile, run to
   ``particle_relax`` relaxation times; W1 in y = (X − sample mean)/ε to N(0, σ²/(2Ā)); model C₁ n^(−1/2) + C₂/γ
   fitted by non-negative least squares on the seed means.
+- P7 on fixed windows (``hopf``, ``hopf_presets``): ``solve_log`` (u = γ⁻¹ log p itself, no
+  underflow) to the stationary state on a grid with h ≤ s/2 around every x̄_α; the sup of
+  |u_γ − max u_γ + Ā (x − x̄)²/σ²| over |x − x̄| ≤ ``hopf_half_window``, over the whole grid, and over
+  the shrinking window p > ``hopf_floor``·max p of the same u_γ (:func:`.tasks.hopf_window_task`).
+  Fits: power-law slope ± s.e. and 95 % interval against −1; γE = c₀ + c₁ ln γ and the rms residuals
+  of the forms O(1/γ) and O(log γ/γ). ``hopf_check_cells_per_width`` repeats the first preset on a
+  finer grid.
 - bistable (``ei_bistable``): ``frame="auto"`` at ``bistable_gamma`` from N(m0, s0²) for a
   range of m0: the root reached, its stability, against the limit ODE's basin boundary.
 """
@@ -44,10 +52,10 @@ from fokker import presets
 
 from ...store.runner import run_tasks
 from .config import FULL, TheoremConfig
-from .fits import fit_table, particle_seeds, stationary_rows
+from .fits import fit_table, hopf_fits, hopf_profiles, hopf_rows, particle_seeds, stationary_rows
 from .outputs import write_outputs
-from .tasks import (bistable_task, collapse_task, driven_balance, driven_task, limit_std, particle_task,
-                    stable_point, stationary_task)
+from .tasks import (bistable_task, collapse_task, driven_balance, driven_task, hopf_window_task, limit_std,
+                    particle_task, stable_point, stationary_task)
 
 # ------------------------------------------------------------------------------------- study
 @dataclass
@@ -59,6 +67,9 @@ class TheoremResult:
     driven: object = None
     particles: object = None
     bistable: object = None
+    hopf: object = None                      # P7 on fixed windows: one row per (preset, population, γ, h)
+    hopf_fits: object = None                 # its fits (slopes, 95 % intervals, the O(1/γ) vs O(log γ/γ) forms)
+    hopf_profiles: dict | None = None        # {(preset, population, γ, cells per width): (x − x̄, u − max u, Ā, σ)}
     summary: object = None
     driven_trace: tuple | None = None        # (times, x̄(t), {γ: μ(t)})
     files: list[Path] = field(default_factory=list)
@@ -118,7 +129,17 @@ def run_theorem(cfg: TheoremConfig = FULL, output: str | Path | None = "results/
     if "bistable" in cfg.parts:
         res.bistable = pd.DataFrame(run_tasks(bistable_task, [dict(mean0=m, cfg=cfg) for m in cfg.bistable_means],
                                               desc="theorem: bistable", **kw))
-    res.summary = fit_table(res.stationary, res.collapse, res.driven, res.particles, cfg, res.bistable)
+    if "hopf" in cfg.parts:
+        tasks = [dict(preset=p, gamma=g, cfg=cfg) for p in cfg.hopf_presets for g in cfg.hopf_gammas]
+        if cfg.hopf_check_cells_per_width:
+            tasks += [dict(preset=cfg.hopf_presets[0], gamma=g, cfg=cfg,
+                           cells_per_width=cfg.hopf_check_cells_per_width) for g in cfg.hopf_gammas]
+        out = run_tasks(hopf_window_task, tasks, desc="theorem: P7 fixed window", **kw)
+        res.hopf = hopf_rows(out, cfg)
+        res.hopf_fits = hopf_fits(res.hopf, cfg)
+        res.hopf_profiles = hopf_profiles(out)
+    res.summary = fit_table(res.stationary, res.collapse, res.driven, res.particles, cfg, res.bistable,
+                            res.hopf_fits)
     if output is not None:
         res.files = write_outputs(res, cfg, Path(output))
     return res

@@ -72,12 +72,14 @@ STATIONARY_FITS = (   # column, part, quantity, predicted slope
     ("abs_offset", "P3", "|μ − x̄|", -1.0),
     ("l1_mu", "P4", "L1(q_γ centred at μ, limit)", -1.0),
     ("l1_xbar", "P4", "L1(q_γ centred at x̄, limit)", -0.5),
-    ("hopf_sup", "P7", "sup |u_γ − max u_γ + Ā(x − x̄)²/σ²|", -1.0),
+    ("hopf_sup", "P7", "desingularised: sup |u_γ − max u_γ + Ā(x − x̄)²/σ²|, shrinking window q > floor·max q",
+     -1.0),
 )
 
 
-def fit_table(stationary, collapse, driven, particles, cfg: TheoremConfig, bistable=None):
-    """The summary: one row per fitted quantity (fitted vs predicted slope / limit)."""
+def fit_table(stationary, collapse, driven, particles, cfg: TheoremConfig, bistable=None, hopf=None):
+    """The summary: one row per fitted quantity (fitted vs predicted slope / limit); ``hopf``: the table of
+    :func:`hopf_fits` (P7 on fixed windows)."""
     import pandas as pd
     rows = []
     if stationary is not None:
@@ -148,6 +150,8 @@ def fit_table(stationary, collapse, driven, particles, cfg: TheoremConfig, bista
                          fitted_se=f.slope_se, predicted=-0.5, points=f.points, fit_range=f"{f.x_min:g}–{f.x_max:g}"))
     if bistable is not None and len(bistable):
         rows += basin_rows(bistable, cfg)
+    if hopf is not None and len(hopf):
+        rows += hopf_summary_rows(hopf, cfg)
     return pd.DataFrame(rows)
 
 
@@ -198,3 +202,107 @@ def sampling_constant(std: float, n: int = 10_000, reps: int = 64, seed: int = 0
 def particle_seeds(cfg: TheoremConfig, n: int) -> int:
     """Seeds at n: ``particle_seeds`` at the largest n, more (up to 4×) for smaller, cheaper runs."""
     return int(min(4 * cfg.particle_seeds, round(cfg.particle_seeds * math.sqrt(max(cfg.particle_ns) / n))))
+
+
+HOPF_WINDOWS = (   # column of the P7 fixed-window table, window, predicted slope
+    ("sup_window", "fixed window |x − x̄| ≤ {w:g}", -1.0),
+    ("sup_grid", "whole grid (every window widened by {m:g})", -1.0),
+    ("sup_region", "shrinking window p > {f:g}·max p (same u_γ)", -1.0),
+)
+HOPF_PROFILE_KEYS = ("offset", "profile")
+
+
+def hopf_rows(results: list[dict], cfg: TheoremConfig):
+    """The P7 fixed-window table: one row per (preset, population, γ, cells_per_width), with γ·sup columns
+    and the residuals of the two one-constant forms γE = c (O(1/γ)) and γE = c ln γ (O(log γ/γ)) of the
+    fixed-window sup: ``resid_inverse`` = ln(γE) − mean, ``resid_log`` = ln(γE/ln γ) − mean (per
+    preset, population and resolution, over γ ≥ fit_min). ``gamma_shift_window``, ``gamma_shift_region``:
+    γ times 2Ā|x_max − x̄|R/σ², the part of the sup that the shift of the maximum of u_γ away from x̄ explains
+    on a window of half-width R (the fixed one and ``region_half``): −Ā(x − x_max)²/σ² + Ā(x − x̄)²/σ²
+    is linear in x − x̄ up to O(|x_max − x̄|²)."""
+    import pandas as pd
+    rows = []
+    for r in results:
+        names = presets.PRESETS[r["preset"]](1.0).population_names
+        for a, name in enumerate(names):
+            row = {k: v for k, v in r.items() if np.ndim(v) == 0}
+            row["population"] = name
+            for k, v in r.items():
+                if np.ndim(v) == 1:
+                    row[k] = float(v[a])
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    for col, _, _ in HOPF_WINDOWS:
+        df["gamma_" + col] = df.gamma * df[col]
+    df["gamma_mode_offset"] = df.gamma * df.mode_offset
+    slope = 2.0 * df.Abar * df.gamma_mode_offset.abs() / df.sigma ** 2
+    df["gamma_shift_window"] = slope * cfg.hopf_half_window
+    df["gamma_shift_region"] = slope * df.region_half
+    df["resid_inverse"] = np.nan
+    df["resid_log"] = np.nan
+    for _, grp in df.groupby(["preset", "population", "cells_per_width"], sort=False):
+        sel = grp.index[grp.gamma >= cfg.fit_min]
+        ge = np.log(df.loc[sel, "gamma_sup_window"].to_numpy())
+        lg = ge - np.log(np.log(df.loc[sel, "gamma"].to_numpy()))
+        df.loc[sel, "resid_inverse"] = ge - ge.mean()
+        df.loc[sel, "resid_log"] = lg - lg.mean()
+    return df
+
+
+def hopf_profiles(results: list[dict]) -> dict:
+    """{(preset, population, γ): (x − x̄, u_γ − max u_γ, Ā, σ)} at the main resolution, for the figure."""
+    out = {}
+    for r in results:
+        for a, name in enumerate(presets.PRESETS[r["preset"]](1.0).population_names):
+            out[(r["preset"], name, r["gamma"], r["cells_per_width"])] = (
+                r["offset"][a], r["profile"][a], float(r["Abar"][a]), float(r["sigma"][a]))
+    return out
+
+
+def hopf_fits(hopf, cfg: TheoremConfig):
+    """Per (preset, population, resolution): power-law slope of every window's sup (± s.e., 95 % interval),
+    and for the fixed window the two-parameter fit γE = c₀ + c₁ ln γ and the rms residuals of the forms
+    O(1/γ) (γE constant) and O(log γ/γ) (γE/ln γ constant); ``form`` names the one with the smaller."""
+    import pandas as pd
+    rows = []
+    sel = hopf[hopf.gamma >= cfg.fit_min]
+    for (preset, pop, cpw), grp in sel.groupby(["preset", "population", "cells_per_width"], sort=False):
+        for col, window, theory in HOPF_WINDOWS:
+            f = fit_power(grp.gamma, grp[col])
+            lo, hi = f.slope_interval(0.95)
+            row = dict(preset=preset, population=pop, cells_per_width=cpw, quantity=col,
+                       window=_window_text(window, cfg), slope=f.slope, slope_se=f.slope_se, slope_lo95=lo,
+                       slope_hi95=hi, predicted=theory, points=f.points, fit_range=f"{f.x_min:g}–{f.x_max:g}")
+            if col == "sup_window":
+                line = fit_line(np.log(grp.gamma.to_numpy()), grp.gamma_sup_window.to_numpy())
+                rms_inv = float(np.sqrt(np.mean(grp.resid_inverse ** 2)))
+                rms_log = float(np.sqrt(np.mean(grp.resid_log ** 2)))
+                row.update(c0=line.intercept, c0_se=line.intercept_se, c1=line.slope, c1_se=line.slope_se,
+                           c1_lo95=line.slope_interval(0.95)[0], c1_hi95=line.slope_interval(0.95)[1],
+                           rms_resid_inverse=rms_inv, rms_resid_log=rms_log,
+                           form="O(1/γ)" if rms_inv < rms_log else "O(log γ/γ)")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _window_text(template: str, cfg: TheoremConfig) -> str:
+    return template.format(w=cfg.hopf_half_window, m=cfg.hopf_margin, f=cfg.hopf_floor)
+
+
+def hopf_summary_rows(fits, cfg: TheoremConfig) -> list[dict]:
+    """Summary rows of P7 on fixed windows: the slopes, and c₁/c₀ of γE = c₀ + c₁ ln γ (fixed window)."""
+    rows = []
+    for r in fits.to_dict("records"):
+        note = "" if r["cells_per_width"] == cfg.hopf_cells_per_width else \
+            f" [check: h = s/{r['cells_per_width']:g}]"
+        rows.append(dict(part="P7", kind="slope", preset=r["preset"], population=r["population"],
+                         quantity=f"solve_log: sup |u_γ − max u_γ + Ā(x − x̄)²/σ²|, {r['window']} vs γ{note}",
+                         fitted=r["slope"], fitted_se=r["slope_se"], predicted=r["predicted"], points=r["points"],
+                         fit_range=r["fit_range"]))
+        if r["quantity"] == "sup_window":
+            rows.append(dict(part="P7", kind="info", preset=r["preset"], population=r["population"],
+                             quantity=f"fixed window: c₁ of γE = c₀ + c₁ ln γ (c₀ = {r['c0']:.5g}); "
+                                      f"form that fits: {r['form']}{note}",
+                             fitted=r["c1"], fitted_se=r["c1_se"], predicted=float("nan"), points=r["points"],
+                             fit_range=r["fit_range"]))
+    return rows

@@ -13,6 +13,7 @@ from ...metrics.fits import fit_line, fit_power, try_fit_power
 from ...output import Section, loglog_fit, markdown_table, pyplot, save_figure, write_csv, write_report
 from .config import TheoremConfig
 from .fits import particle_model
+from .hopf_outputs import hopf_section
 
 SUMMARY_COLUMNS = ("part", "kind", "preset", "population", "quantity", "fitted", "fitted_se", "predicted", "points",
                    "fit_range")
@@ -255,8 +256,12 @@ def write_outputs(res, cfg: TheoremConfig, folder: Path) -> list[Path]:
                         "O(log γ/γ) is for a fixed window, where p underflows for large γ. On a window "
                         "|x − x̄| ≲ R γ^(−1/2), O(1/γ) errors in the curvature and in the centre of the parabola "
                         "contribute γ⁻¹·O(γ⁻¹)·R² and γ⁻¹·O(γ^(−1/2))·R, i.e. a slope −3/2 would be expected there; "
-                        "the theory line drawn has slope −1.")
+                        "the theory line drawn has slope −1. The fixed window is measured in the next section.")
             sections.append(Section(head, text, figs))
+    if res.hopf is not None:
+        hopf_files, section = hopf_section(res, cfg, folder)
+        files += hopf_files
+        sections.append(section)
     if res.driven is not None:
         files.append(write_csv(folder / "theorem_p5.csv", res.driven))
         figs = figure_p5(res.driven, res.driven_trace, cfg, folder)
