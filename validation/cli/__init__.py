@@ -10,14 +10,25 @@ study folder of another configuration), a FileNotFoundError or PermissionError â
 prints one line ``fokker-balance CMD: error: ...`` and exits with 2. Anything else is
 a bug (a TypeError, AttributeError, ...): its traceback is printed and the exit code
 is 1. ``--traceback`` prints the traceback of user errors too.
+
+Interruptions: Ctrl-C (SIGINT) exits with 130 and SIGTERM with 143 (128 + the signal
+number, as shells report them); both unwind normally, so finished study points stay stored
+and a rerun resumes.
+
+Warnings: while :func:`main` runs, each warning is printed as one line
+``warning: <message> [<Category>]`` on stderr, without the source line the default
+format adds (the library itself keeps Python's default format for its other users).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 COMMANDS: dict[str, str] = {
     "demo": "validation.cli.commands.demo",
@@ -51,10 +62,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM (unwinds like Ctrl-C)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def terminate_like_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (the previous handler is restored after)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:                                        # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                   line: str | None = None) -> str:
+    """One line ``warning: <message> [<Category>]`` (no file, line number or source line)."""
+    text = " ".join(str(message).split())
+    return f"warning: {text} [{category.__name__}]\n"
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    stream = sys.stderr if file is None else file
+    try:
+        stream.write(format_warning(message, category, filename, lineno, line))
+    except (OSError, AttributeError):                         # stderr closed or gone
+        pass
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Within the block, warnings are printed by :func:`format_warning` (restored after)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        yield
+
+
 def run_command(command: str, run: Callable[[], object], *, show_traceback: bool = False) -> int:
     """Call ``run()`` and turn its outcome into an exit code (the error policy of the module docstring)."""
     try:
         return int(run() or 0)
+    except Terminated:
+        print("terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -71,8 +130,9 @@ def run_command(command: str, run: Callable[[], object], *, show_traceback: bool
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``fokker-balance`` with ``argv`` (default: the process arguments); the exit code."""
-    args = build_parser().parse_args(argv)
-    return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
+    with one_line_warnings(), terminate_like_interrupt():
+        args = build_parser().parse_args(argv)
+        return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
 
 
 if __name__ == "__main__":

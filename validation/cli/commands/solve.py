@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...output import pyplot, save_figure
+from ...output import heat_map, pyplot, save_figure
 from ...store import package_versions, write_netcdf
 from ._common import RESULTS, add_config, add_output, load_config, output_dir
 
@@ -34,7 +34,7 @@ def density_figure(sol, points, stem: Path) -> list[Path]:
     fig, axes = plt.subplots(net.P, 1, figsize=(7, 3.2 * net.P), squeeze=False, sharex=True)
     xstar = sol.balance_voltage
     for a, ax in enumerate(axes[:, 0]):
-        mesh = ax.pcolormesh(sol.t, grid.centers, sol.p[:, a, :].T, shading="nearest", cmap="magma")
+        mesh = heat_map(ax, sol.t, grid.centers, sol.p[:, a, :].T, cmap="magma")
         fig.colorbar(mesh, ax=ax, label=r"$p_\alpha(t, x)$")
         ax.plot(sol.t, xstar[:, a], color="cyan", lw=1.2, label=r"balance voltage $x^*_\alpha(t)$")
         for i, bp in enumerate(points):
