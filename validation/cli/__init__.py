@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import traceback
@@ -70,18 +71,43 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _unraisable_hook(previous: Callable) -> Callable:
+    """A ``sys.unraisablehook`` that does not let an interruption be lost.
+
+    A signal's exception raised while Python runs a ``__del__`` or a finaliser cannot
+    propagate ("Exception ignored in ..."), so the run would go on. The hook sends the
+    signal again: its handler runs at the next instruction, outside the finaliser. Once an
+    interruption is under way, the clean-up failures of objects it cut off half-built are
+    expected and not printed.
+    """
+    state = {"interrupted": False}
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            state["interrupted"] = True
+            os.kill(os.getpid(), signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT)
+        elif not state["interrupted"]:
+            previous(unraisable)
+
+    return hook
+
+
 @contextmanager
-def terminate_like_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (the previous handler is restored after)."""
+def interrupts_unwind() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` like Ctrl-C raises KeyboardInterrupt, and
+    neither is lost in a finaliser (see :func:`_unraisable_hook`); everything is restored after."""
     try:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     except ValueError:                                        # not the main thread: leave signals alone
         yield
         return
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable_hook(previous_hook)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = previous_hook
 
 
 def format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -130,7 +156,7 @@ def run_command(command: str, run: Callable[[], object], *, show_traceback: bool
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``fokker-balance`` with ``argv`` (default: the process arguments); the exit code."""
-    with one_line_warnings(), terminate_like_interrupt():
+    with one_line_warnings(), interrupts_unwind():
         args = build_parser().parse_args(argv)
         return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
 

@@ -23,7 +23,8 @@ Integrity: atomic writes do not protect a file copied partially or cut short by 
 disk. :meth:`StudyStore.verify` (called by ``run_study`` before it resumes) checks every
 task file against its digest; a file without a digest (written by an older version, or
 the process stopped between the two writes) is verified by opening it and checking
-that it holds its own point, and then gets its digest. A file that fails is reported
+that it holds its own point, and then gets its digest. Temporary files left by a killed
+writer are removed (``verify`` runs under the folder's lock, so no writer is active). A file that fails is reported
 with a :class:`DamagedResultWarning` naming it, moved into ``damaged/<UTC time>/`` and
 thereby recomputed by the run.
 """
@@ -43,7 +44,7 @@ import xarray as xr
 
 from fokker.checks import warn
 
-from ..atomic import atomic_write, atomic_write_text
+from ..atomic import atomic_write, atomic_write_text, leftover_temporaries
 from ..config import Config, dump, load
 
 ENGINE = "h5netcdf"
@@ -195,7 +196,10 @@ class StudyStore:
         return None
 
     def verify(self) -> list[Path]:
-        """Check every task file (see the module docstring); move the damaged ones aside and return their new paths."""
+        """Check every task file (see the module docstring); move the damaged ones aside and return their new paths.
+
+        Call it only while holding the folder's :class:`~validation.store.lock.StudyLock` (``run_study`` does).
+        """
         moved = []
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         for path in sorted(self.tasks_dir.glob("*.nc")):
@@ -211,6 +215,8 @@ class StudyStore:
             moved.append(target)
             warn(f"damaged task file {path}: {problem}; moved to {target}, the point will be recomputed",
                  DamagedResultWarning)
+        for tmp in leftover_temporaries(self.tasks_dir):
+            tmp.unlink()                                            # a partial write of a killed process
         for digest in self.tasks_dir.glob(f"*.nc{DIGEST_SUFFIX}"):
             if not digest.with_suffix("").exists():
                 digest.unlink()                                     # its task file is gone
