@@ -28,18 +28,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def density_figure(sol, points, stem: Path) -> list[Path]:
-    """Heat map of p_α over (t, x) with the balance voltage x*_α(t) and the balance points x̄."""
+    """Heat map of p_α over (t, x) with the balance voltage x*_α(t) and the balance points x̄.
+
+    Labels are plain text (no mathtext: its parser costs more to set up than drawing the figure).
+    """
     plt = pyplot()
     net, grid = sol.network, sol.grid
     fig, axes = plt.subplots(net.P, 1, figsize=(7, 3.2 * net.P), squeeze=False, sharex=True)
     xstar = sol.balance_voltage
     for a, ax in enumerate(axes[:, 0]):
         mesh = heat_map(ax, sol.t, grid.centers, sol.p[:, a, :].T, cmap="magma")
-        fig.colorbar(mesh, ax=ax, label=r"$p_\alpha(t, x)$")
-        ax.plot(sol.t, xstar[:, a], color="cyan", lw=1.2, label=r"balance voltage $x^*_\alpha(t)$")
+        fig.colorbar(mesh, ax=ax, label=f"density p_{net.population_names[a]}(t, x)")
+        ax.plot(sol.t, xstar[:, a], color="cyan", lw=1.2, label="balance voltage x*(t)")
         for i, bp in enumerate(points):
             ax.axhline(bp.voltage[a], color="white", ls=":" if bp.stable else "--", lw=0.8,
-                       label=r"balance points $\bar x$" if i == 0 else None)
+                       label="balance points" if i == 0 else None)
         ax.set_ylabel("x")
         ax.set_title(f"population {net.population_names[a]} (gamma = {net.gamma:g})")
         ax.legend(loc="upper right", fontsize=8)
