@@ -17,7 +17,9 @@ and a rerun resumes.
 
 Warnings: while :func:`main` runs, each warning is printed as one line
 ``warning: <message> [<Category>]`` on stderr, without the source line the default
-format adds (the library itself keeps Python's default format for its other users).
+format adds (the library itself keeps Python's default format for its other users). The
+Dask worker processes that ``study`` starts print theirs the same way
+(:mod:`validation.cli.worker_warnings`).
 """
 from __future__ import annotations
 
@@ -117,7 +119,8 @@ def format_warning(message: Warning | str, category: type[Warning], filename: st
     return f"warning: {text} [{category.__name__}]\n"
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def show_warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A ``warnings.showwarning`` that writes :func:`format_warning`'s line (to stderr by default)."""
     stream = sys.stderr if file is None else file
     try:
         stream.write(format_warning(message, category, filename, lineno, line))
@@ -129,7 +132,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def one_line_warnings() -> Iterator[None]:
     """Within the block, warnings are printed by :func:`format_warning` (restored after)."""
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show_warning_line
         yield
 
 

@@ -70,3 +70,17 @@ def test_heat_maps_are_one_image_in_the_pdf(tmp_path):
     assert pdf.stat().st_size < 400_000 and png.stat().st_size > 0
     with pytest.raises(ValueError, match=r"values must have shape \(len\(y\), len\(x\)\) = \(300, 200\)"):
         heat_map(a, x, y, values.T)
+
+
+def test_warnings_of_local_dask_workers_are_one_line_too(tmp_path):
+    """`study` on its default LocalCluster of worker processes: a warning raised in a worker is one line."""
+    cfg = tmp_path / "pde.toml"
+    cfg.write_text('[network]\npreset = "ei_single"\n[grid]\nlower = -0.3\nupper = 1.5\nnx = 200\n'
+                   '[initial]\nmean = 0.27\nstd = 0.3\n[time]\nt1 = 0.1\ndt = 0.02\nn_out = 3\n'
+                   '[study]\nname = "pde"\nkind = "pde"\nmeasure = ["mean"]\n[study.sweep]\ngamma = [2.0]\n')
+    proc = subprocess.run([sys.executable, "-m", "validation", "study", str(cfg), "--output", str(tmp_path / "out"),
+                           "--workers", "1", "--no-progress"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    warned = [ln for ln in proc.stderr.splitlines() if "TruncationWarning" in ln]
+    assert warned and all(ln.startswith("warning: population 'E': an end cell holds mass") for ln in warned)
+    assert ".py:" not in proc.stderr, proc.stderr

@@ -42,8 +42,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"study {config['study']['name']!r}: {total} points "
           f"({' x '.join(f'{k} {len(v)}' for k, v in config.sweep_axes().items())}), scheduler {args.scheduler}"
           + (f", {args.workers} workers" if args.workers else ""))
-    result = run_study(config, Path(args.output), scheduler=args.scheduler, n_workers=args.workers,
-                       force=args.force, progress=not args.no_progress)
+    import dask
+    from ..worker_warnings import PRELOAD
+    preload = [*dask.config.get("distributed.worker.preload", default=[]), PRELOAD]
+    with dask.config.set({"distributed.worker.preload": preload}):       # workers started here warn in one line
+        result = run_study(config, Path(args.output), scheduler=args.scheduler, n_workers=args.workers,
+                           force=args.force, progress=not args.no_progress)
     print(f"computed {result.computed}, skipped {result.skipped} finished points, "
           f"wall time {result.wall_time:.2f} s")
     print(f"wrote {result.path}")
