@@ -67,6 +67,15 @@ def _pid_running(pid: int) -> bool:
     return True
 
 
+def _command_line() -> str:
+    """This process's command line, with the program's name (not its path) first."""
+    if not sys.argv or not sys.argv[0]:
+        return ""
+    program = Path(sys.argv[0])
+    name = f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
+    return " ".join([name, *sys.argv[1:]])
+
+
 @dataclass(frozen=True)
 class LockHolder:
     """The process that holds (or held) a study lock."""
@@ -82,7 +91,7 @@ class LockHolder:
     def this_process(cls) -> "LockHolder":
         return cls(pid=os.getpid(), host=socket.gethostname(),
                    started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                   command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "",
+                   command=_command_line(),
                    boot_id=_boot_id(), process_start=_process_start(os.getpid()))
 
     def describe(self) -> str:
