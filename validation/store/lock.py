@@ -89,12 +89,14 @@ class LockHolder:
 
     @classmethod
     def this_process(cls) -> "LockHolder":
+        """The record of the calling process, started now."""
         return cls(pid=os.getpid(), host=socket.gethostname(),
                    started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    command=_command_line(),
                    boot_id=_boot_id(), process_start=_process_start(os.getpid()))
 
     def describe(self) -> str:
+        """``process <pid> on host <host>, started <UTC time> (<command line>)``."""
         return f"process {self.pid} on host {self.host}, started {self.started} ({self.command or 'no command line'})"
 
     def is_alive(self) -> bool:
