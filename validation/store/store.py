@@ -231,7 +231,7 @@ class StudyStore:
 
     def finished(self) -> list[dict]:
         """Points of every finished task on disk."""
-        return [json.loads(read_netcdf(p).attrs["point"]) for p in sorted(self.tasks_dir.glob("*.nc"))]
+        return [json.loads(self._read_part(p).attrs["point"]) for p in sorted(self.tasks_dir.glob("*.nc"))]
 
     # -- the whole study ---------------------------------------------------------------------------
     def dataset(self, tasks: Iterable[Mapping] | None = None) -> xr.Dataset:
