@@ -72,6 +72,26 @@ def heat_map(ax, x, y, values, **style):
     return ax.pcolormesh(x, y, values, shading="nearest", rasterized=True, **style)
 
 
+def plain_log_scale(ax, which: str = "y") -> None:
+    """A logarithmic ``which`` ("x" or "y") axis of ``ax`` labelled with plain numbers (0.05, 0.1, ...).
+
+    The ticks that matplotlib's log formatter labels are labelled, as ``%g`` numbers rather
+    than mathtext (10^k): mathtext's parser costs more to set up than drawing a small figure.
+    """
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLogFormatter(LogFormatter):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    if which not in ("x", "y"):
+        raise ValueError(f"which must be 'x' or 'y', got {which!r}")
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_formatter(PlainLogFormatter())
+    axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
 def loglog_fit(ax, x, y, fit: PowerFit | None, theory_slope: float | None, *, label: str = "",
                color=None, marker: str = "o", theory_label: str | None = None) -> None:
     """Measured points, the fitted line (solid) and the theory slope (dashed) through the fit's centre."""

@@ -84,3 +84,18 @@ def test_warnings_of_local_dask_workers_are_one_line_too(tmp_path):
     warned = [ln for ln in proc.stderr.splitlines() if "TruncationWarning" in ln]
     assert warned and all(ln.startswith("warning: population 'E': an end cell holds mass") for ln in warned)
     assert ".py:" not in proc.stderr, proc.stderr
+
+
+def test_plain_log_scale_labels_numbers_without_mathtext():
+    from validation.output import plain_log_scale
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([0.0, 1.0], [0.05, 0.25])
+    plain_log_scale(ax, "y")
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.yaxis.get_majorticklabels() + ax.yaxis.get_minorticklabels() if t.get_text()]
+    assert ax.get_yscale() == "log" and "0.1" in labels
+    assert all("$" not in text and float(text) > 0 for text in labels)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="which must be 'x' or 'y'"):
+        plain_log_scale(ax, "z")

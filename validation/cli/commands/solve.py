@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...output import heat_map, pyplot, save_figure
+from ...output import heat_map, plain_log_scale, pyplot, save_figure
 from ...store import package_versions, write_netcdf
 from ._common import RESULTS, add_config, add_output, load_config, output_dir
 
@@ -62,7 +62,7 @@ def moments_figure(t, mean, std, xstar, names, stem: Path, title: str) -> list[P
     ax_m.set_ylabel("voltage")
     ax_s.set_xlabel("t")
     ax_s.set_ylabel("standard deviation")
-    ax_s.set_yscale("log")
+    plain_log_scale(ax_s, "y")
     for ax in (ax_m, ax_s):
         ax.legend(fontsize=8)
     fig.suptitle(title)
