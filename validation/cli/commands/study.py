@@ -6,6 +6,13 @@ existing cluster; ``--scheduler synchronous`` runs in this process. Each finishe
 point is stored at once under ``<output>/<study name>/tasks/``; rerunning skips
 finished points; a changed configuration is refused unless ``--force``. At the end
 the points are merged into ``<output>/<study name>/<study name>.nc``.
+
+Before resuming, every stored point is verified (its SHA-256 digest, or opening it for
+folders written before digests existed): a damaged file is named in a warning, moved into
+``damaged/<UTC time>/`` and recomputed. One process at a time writes a study folder: a
+second ``study`` on a folder in use exits with 2 naming the holder (process id, host,
+start time); a lock left by a process that no longer runs is taken over with a warning.
+Ctrl-C (exit 130) and SIGTERM (exit 143) keep the finished points; rerun to resume.
 """
 from __future__ import annotations
 
