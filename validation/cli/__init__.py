@@ -10,14 +10,28 @@ study folder of another configuration), a FileNotFoundError or PermissionError â
 prints one line ``fokker-balance CMD: error: ...`` and exits with 2. Anything else is
 a bug (a TypeError, AttributeError, ...): its traceback is printed and the exit code
 is 1. ``--traceback`` prints the traceback of user errors too.
+
+Interruptions: Ctrl-C (SIGINT) exits with 130 and SIGTERM with 143 (128 + the signal
+number, as shells report them); both unwind normally, so finished study points stay stored
+and a rerun resumes.
+
+Warnings: while :func:`main` runs, each warning is printed as one line
+``warning: <message> [<Category>]`` on stderr, without the source line the default
+format adds (the library itself keeps Python's default format for its other users). The
+Dask worker processes that ``study`` starts print theirs the same way
+(:mod:`validation.cli.worker_warnings`).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 COMMANDS: dict[str, str] = {
     "demo": "validation.cli.commands.demo",
@@ -51,10 +65,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM (unwinds like Ctrl-C)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _unraisable_hook(previous: Callable) -> Callable:
+    """A ``sys.unraisablehook`` that does not let an interruption be lost.
+
+    A signal's exception raised while Python runs a ``__del__`` or a finaliser cannot
+    propagate ("Exception ignored in ..."), so the run would go on. The hook sends the
+    signal again: its handler runs at the next instruction, outside the finaliser. Once an
+    interruption is under way, the clean-up failures of objects it cut off half-built are
+    expected and not printed.
+    """
+    state = {"interrupted": False}
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            state["interrupted"] = True
+            os.kill(os.getpid(), signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT)
+        elif not state["interrupted"]:
+            previous(unraisable)
+
+    return hook
+
+
+@contextmanager
+def interrupts_unwind() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` like Ctrl-C raises KeyboardInterrupt, and
+    neither is lost in a finaliser (see :func:`_unraisable_hook`); everything is restored after."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:                                        # not the main thread: leave signals alone
+        yield
+        return
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable_hook(previous_hook)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = previous_hook
+
+
+def format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                   line: str | None = None) -> str:
+    """One line ``warning: <message> [<Category>]`` (no file, line number or source line)."""
+    text = " ".join(str(message).split())
+    return f"warning: {text} [{category.__name__}]\n"
+
+
+def show_warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A ``warnings.showwarning`` that writes :func:`format_warning`'s line (to stderr by default)."""
+    stream = sys.stderr if file is None else file
+    try:
+        stream.write(format_warning(message, category, filename, lineno, line))
+    except (OSError, AttributeError):                         # stderr closed or gone
+        pass
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Within the block, warnings are printed by :func:`format_warning` (restored after)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = show_warning_line
+        yield
+
+
 def run_command(command: str, run: Callable[[], object], *, show_traceback: bool = False) -> int:
     """Call ``run()`` and turn its outcome into an exit code (the error policy of the module docstring)."""
     try:
         return int(run() or 0)
+    except Terminated:
+        print("terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -71,8 +159,9 @@ def run_command(command: str, run: Callable[[], object], *, show_traceback: bool
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``fokker-balance`` with ``argv`` (default: the process arguments); the exit code."""
-    args = build_parser().parse_args(argv)
-    return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
+    with one_line_warnings(), interrupts_unwind():
+        args = build_parser().parse_args(argv)
+        return run_command(args.command, lambda: args._run(args), show_traceback=args.traceback)
 
 
 if __name__ == "__main__":

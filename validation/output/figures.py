@@ -5,7 +5,10 @@ environment variable when it is set, otherwise "Agg" (files only, no display nee
 :func:`loglog_fit` draws measured points, a fitted power law
 (:func:`validation.metrics.fit_power`) over its fitted range and the predicted slope
 through the centre of the fitted points, with "slope s ± se (theory t)" in the legend.
-:func:`save_figure` writes PNG + PDF atomically and closes the figure.
+:func:`save_figure` writes PNG + PDF atomically and closes the figure. It lays the figure out
+once (the tight bounding box, computed without rendering) and renders it once per format;
+``bbox_inches="tight"`` would draw every format twice. Heat maps should be drawn with
+``rasterized=True`` (pcolormesh), so a PDF holds one image rather than a vector quad per cell.
 """
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ import numpy as np
 from ..atomic import atomic_write
 from ..metrics.fits import PowerFit
 
+DPI = 150
+TIGHT_PAD_INCHES = 0.1
+"""Resolution of the PNG files and the margin around the content (matplotlib's tight-layout default)."""
+
 
 def pyplot():
     """matplotlib.pyplot, its backend chosen on first use: ``MPLBACKEND`` if set, else "Agg"."""
@@ -29,15 +36,60 @@ def pyplot():
 
 
 def save_figure(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` (atomically) and close it."""
+    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` (atomically, cropped to its content) and close it."""
     plt = pyplot()
     stem = Path(stem)
     try:
+        fig.draw_without_rendering()
+        bbox = fig.get_tightbbox().padded(TIGHT_PAD_INCHES)
         return [atomic_write(stem.with_suffix(f".{ext}"),
-                             lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight"))
+                             lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches=bbox))
                 for ext in formats]
     finally:
         plt.close(fig)
+
+
+def _uniform(values: np.ndarray) -> bool:
+    steps = np.diff(values)
+    return values.size > 1 and bool(np.allclose(steps, steps[0], rtol=1e-9, atol=0.0))
+
+
+def heat_map(ax, x, y, values, **style):
+    """``values[j, i]`` at (x_i, y_j) as cells centred on the points, raster even inside a PDF.
+
+    Evenly spaced x and y give an image (``imshow``, the fast path); otherwise a rasterised
+    ``pcolormesh`` with nearest shading. Returns the mappable (for a colour bar).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    values = np.asarray(values)
+    if values.shape != (y.size, x.size):
+        raise ValueError(f"values must have shape (len(y), len(x)) = {(y.size, x.size)}, got {values.shape}")
+    if _uniform(x) and _uniform(y):
+        hx, hy = (x[1] - x[0]) / 2, (y[1] - y[0]) / 2
+        return ax.imshow(values, origin="lower", aspect="auto", interpolation="nearest",
+                         extent=(x[0] - hx, x[-1] + hx, y[0] - hy, y[-1] + hy), **style)
+    return ax.pcolormesh(x, y, values, shading="nearest", rasterized=True, **style)
+
+
+def plain_log_scale(ax, which: str = "y") -> None:
+    """A logarithmic ``which`` ("x" or "y") axis of ``ax`` labelled with plain numbers (0.05, 0.1, ...).
+
+    The ticks that matplotlib's log formatter labels are labelled, as ``%g`` numbers rather
+    than mathtext (10^k): mathtext's parser costs more to set up than drawing a small figure.
+    """
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLogFormatter(LogFormatter):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    if which not in ("x", "y"):
+        raise ValueError(f"which must be 'x' or 'y', got {which!r}")
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_formatter(PlainLogFormatter())
+    axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
 def loglog_fit(ax, x, y, fit: PowerFit | None, theory_slope: float | None, *, label: str = "",

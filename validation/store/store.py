@@ -4,7 +4,10 @@ Layout of a study folder (``<output>/<study name>/``)::
 
     study.json          identity of the configuration, package versions, creation time
     config.toml         the canonical configuration (``validation.config``)
+    study.lock          present while a process writes the folder (:mod:`validation.store.lock`)
     tasks/<key>.nc      one NetCDF file (engine h5netcdf) per finished study point
+    tasks/<key>.nc.sha256   the SHA-256 digest of that file, written after it
+    damaged/<UTC time>/ task files found damaged on resume, moved aside (kept for inspection)
     <study name>.nc     the merged Dataset, written by :meth:`StudyStore.finalize`
 
 A study point is a dict of coordinate values, e.g. ``{"gamma": 10.0, "n": 1000, "seed": 3}``;
@@ -15,11 +18,21 @@ Rerunning skips finished points. The store records the configuration's *identity
 (:meth:`validation.config.Config.identity`: everything except the sweep values); a
 different identity is refused unless ``force=True``, which discards the old results.
 Reading merges the per-point files on the point coordinates (missing points are NaN).
+
+Integrity: atomic writes do not protect a file copied partially or cut short by a full
+disk. :meth:`StudyStore.verify` (called by ``run_study`` before it resumes) checks every
+task file against its digest; a file without a digest (written by an older version, or
+the process stopped between the two writes) is verified by opening it and checking
+that it holds its own point, and then gets its digest. Temporary files left by a killed
+writer are removed (``verify`` runs under the folder's lock, so no writer is active). A file that fails is reported
+with a :class:`DamagedResultWarning` naming it, moved into ``damaged/<UTC time>/`` and
+thereby recomputed by the run.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -29,15 +42,31 @@ from pathlib import Path
 
 import xarray as xr
 
-from ..atomic import atomic_write, atomic_write_text
+from fokker.checks import warn
+
+from ..atomic import atomic_write, atomic_write_text, leftover_temporaries
 from ..config import Config, dump, load
 
 ENGINE = "h5netcdf"
+DIGEST_SUFFIX = ".sha256"
 VERSIONED = ("fokker-balance", "numpy", "scipy", "xarray", "h5netcdf", "h5py", "dask", "distributed", "tqdm")
 
 
 class StoreError(ValueError):
     """A store that cannot be used as asked (e.g. results of another configuration)."""
+
+
+class DamagedResultWarning(UserWarning):
+    """A stored task file was unreadable or did not match its digest; it was moved aside."""
+
+
+def file_digest(path: str | Path) -> str:
+    """The SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:
@@ -131,14 +160,67 @@ class StudyStore:
     def is_done(self, task: Mapping) -> bool:
         return self.path(task).exists()
 
+    @staticmethod
+    def digest_path(path: Path) -> Path:
+        """Where the digest of task file ``path`` is kept."""
+        return path.with_name(path.name + DIGEST_SUFFIX)
+
     def write(self, task: Mapping, result: xr.Dataset) -> Path:
-        """Store one finished point atomically (``result`` has no point dimensions yet)."""
+        """Store one finished point atomically (``result`` has no point dimensions yet), then its digest."""
         if not isinstance(result, xr.Dataset):
             raise TypeError(f"a study task must return an xarray.Dataset, got {type(result).__name__}")
         point = self.point(task)
         ds = result.expand_dims({a: [v] for a, v in point.items()})
         ds.attrs.update(point=json.dumps(point), identity=self.config.identity())
-        return write_netcdf(ds, self.path(task))
+        path = write_netcdf(ds, self.path(task))
+        atomic_write_text(self.digest_path(path), file_digest(path))
+        return path
+
+    def _problem(self, path: Path) -> str | None:
+        """Why task file ``path`` cannot be used, or None when it is sound (a missing digest is added)."""
+        digest_path = self.digest_path(path)
+        try:
+            expected = digest_path.read_text(encoding="utf-8").strip() if digest_path.exists() else None
+            if expected is not None and len(expected) == 64:
+                return None if file_digest(path) == expected else "its SHA-256 digest does not match"
+            ds = read_netcdf(path)
+        except Exception as exc:                                  # h5py raises OSError, KeyError, ...
+            return f"it cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        try:
+            own = self.key(json.loads(ds.attrs["point"])) == path.stem
+        except (KeyError, ValueError, TypeError):
+            own = False
+        if not own:
+            return "it does not hold the study point of its name"
+        atomic_write_text(digest_path, file_digest(path))
+        return None
+
+    def verify(self) -> list[Path]:
+        """Check every task file (see the module docstring); move the damaged ones aside and return their new paths.
+
+        Call it only while holding the folder's :class:`~validation.store.lock.StudyLock` (``run_study`` does).
+        """
+        moved = []
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        for path in sorted(self.tasks_dir.glob("*.nc")):
+            problem = self._problem(path)
+            if problem is None:
+                continue
+            aside = self.root / "damaged" / stamp
+            aside.mkdir(parents=True, exist_ok=True)
+            target = aside / path.name
+            os.replace(path, target)
+            if self.digest_path(path).exists():
+                os.replace(self.digest_path(path), self.digest_path(target))
+            moved.append(target)
+            warn(f"damaged task file {path}: {problem}; moved to {target}, the point will be recomputed",
+                 DamagedResultWarning)
+        for tmp in leftover_temporaries(self.tasks_dir):
+            tmp.unlink()                                            # a partial write of a killed process
+        for digest in self.tasks_dir.glob(f"*.nc{DIGEST_SUFFIX}"):
+            if not digest.with_suffix("").exists():
+                digest.unlink()                                     # its task file is gone
+        return moved
 
     def read(self, task: Mapping) -> xr.Dataset:
         """The stored result of one point, as the task returned it (without the point dimensions)."""
@@ -149,7 +231,7 @@ class StudyStore:
 
     def finished(self) -> list[dict]:
         """Points of every finished task on disk."""
-        return [json.loads(read_netcdf(p).attrs["point"]) for p in sorted(self.tasks_dir.glob("*.nc"))]
+        return [json.loads(self._read_part(p).attrs["point"]) for p in sorted(self.tasks_dir.glob("*.nc"))]
 
     # -- the whole study ---------------------------------------------------------------------------
     def dataset(self, tasks: Iterable[Mapping] | None = None) -> xr.Dataset:
@@ -160,7 +242,7 @@ class StudyStore:
             paths = [self.path(t) for t in tasks if self.is_done(t)]
         if not paths:
             raise StoreError(f"{self.root} has no finished study points")
-        parts = [read_netcdf(p) for p in paths]
+        parts = [self._read_part(p) for p in paths]
         seeds = sorted({int(s) for part in parts for s in part.coords["seed"].values}) if "seed" in self.axes else []
         for part in parts:
             part.attrs = {}
@@ -172,6 +254,13 @@ class StudyStore:
                         command=" ".join(sys.argv))
         return ds
 
+    def _read_part(self, path: Path) -> xr.Dataset:
+        try:
+            return read_netcdf(path)
+        except Exception as exc:                                  # h5py raises OSError, KeyError, ...
+            raise StoreError(f"task file {path} is damaged ({type(exc).__name__}); rerun the study "
+                             "to move it aside and recompute its point") from exc
+
     @property
     def merged_path(self) -> Path:
         return self.root / f"{self.name}.nc"
@@ -182,7 +271,7 @@ class StudyStore:
 
     def discard(self) -> None:
         """Delete the stored results (the files this store wrote) before a forced restart."""
-        for p in self.tasks_dir.glob("*.nc"):
+        for p in [*self.tasks_dir.glob("*.nc"), *self.tasks_dir.glob(f"*.nc{DIGEST_SUFFIX}")]:
             p.unlink()
         for p in (self.merged_path, self.meta_path):
             if p.exists():

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from ..config import Config
+from .lock import StudyLock
 from .runner import run_tasks
 from .store import StudyStore, read_netcdf
 
@@ -136,24 +137,35 @@ def run_point(config: Config, gamma: float, n: int | None = None, seed: int | No
 
 @dataclass
 class StudyRun:
-    """What :func:`run_study` did: the merged file, points computed now and skipped, wall time (s)."""
+    """What :func:`run_study` did: the merged file, points computed now and skipped, wall time (s),
+    and where the damaged task files found on resume were moved (their points were recomputed)."""
 
     path: Path
     dataset: xr.Dataset
     computed: int
     skipped: int
     wall_time: float
+    damaged: list[Path] = field(default_factory=list)
 
 
 def run_study(config: Config, output: str | Path, *, scheduler=None, n_workers: int | None = None,
               force: bool = False, progress: bool = True) -> StudyRun:
-    """Run (or resume) the study of ``config`` into ``<output>/<study name>/`` and merge its results."""
+    """Run (or resume) the study of ``config`` into ``<output>/<study name>/`` and merge its results.
+
+    The study folder is locked for the whole run (:class:`validation.store.lock.StudyLock`: a
+    second run on the same folder raises ``StudyLockedError`` naming the holder) and its task
+    files are verified before resuming (:meth:`StudyStore.verify`: damaged files are moved
+    aside, reported and recomputed).
+    """
     start = time.perf_counter()
-    store = StudyStore(Path(output) / config["study"]["name"], config, force=force)
-    tasks = study_tasks(config)
-    pending = sum(not store.is_done(t) for t in tasks)
-    run_tasks(run_point, tasks, progress=progress, desc=config["study"]["name"], scheduler=scheduler,
-              n_workers=n_workers, store=store)
-    path = store.finalize(tasks)
+    root = Path(output) / config["study"]["name"]
+    with StudyLock(root):
+        store = StudyStore(root, config, force=force)
+        damaged = store.verify()
+        tasks = study_tasks(config)
+        pending = sum(not store.is_done(t) for t in tasks)
+        run_tasks(run_point, tasks, progress=progress, desc=config["study"]["name"], scheduler=scheduler,
+                  n_workers=n_workers, store=store)
+        path = store.finalize(tasks)
     return StudyRun(path=path, dataset=read_netcdf(path), computed=pending, skipped=len(tasks) - pending,
-                    wall_time=time.perf_counter() - start)
+                    wall_time=time.perf_counter() - start, damaged=damaged)

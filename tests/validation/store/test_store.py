@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,26 +16,9 @@ import xarray as xr
 from validation.store import sweep
 from validation.config import load, loads
 from validation.store.runner import run_tasks
-from validation.store import StoreError, StudyStore, open_study, read_netcdf
+from validation.store import StaleLockWarning, StoreError, StudyStore, open_study, read_netcdf
 
-SMALL = Path(__file__).parents[1] / "data" / "small_study.toml"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load(SMALL)
-
-
-@pytest.fixture(scope="module")
-def reference(config, tmp_path_factory):
-    """The uninterrupted study, run once in-process."""
-    return sweep.run_study(config, tmp_path_factory.mktemp("ref"), progress=False).dataset
-
-
-def assert_same_numbers(a: xr.Dataset, b: xr.Dataset) -> None:
-    assert set(a.data_vars) == set(b.data_vars)
-    for name in a.data_vars:
-        xr.testing.assert_identical(a[name], b[name])
+from .helpers import SLOW_SWEEP, SMALL, assert_same_numbers, start_study
 
 
 def test_dataset_layout_and_attributes(reference, config):
@@ -94,16 +76,11 @@ def test_interrupted_study_resumes_to_the_same_result(config, reference, tmp_pat
 
 def test_killed_process_resumes_to_the_same_result(reference, tmp_path):
     """SIGKILL a `study` subprocess after its first stored point, then resume."""
-    slow = SMALL.read_text().replace("n = [300, 600]", "n = [300, 600, 1200, 2400, 4800, 9600]")
+    slow = SMALL.read_text().replace("n = [300, 600]", SLOW_SWEEP)
     cfg = tmp_path / "small.toml"
     cfg.write_text(slow)
     out = tmp_path / "out"
-    code = ("import sys, importlib.util; from validation import cli; "
-            "cli.COMMANDS = {k: v for k, v in cli.COMMANDS.items() if importlib.util.find_spec(v)}; "
-            "sys.exit(cli.main(['study', sys.argv[1], '--output', sys.argv[2], '--scheduler', 'synchronous', "
-            "'--no-progress']))")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(cfg), str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = start_study(cfg, out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tasks_dir = out / "small" / "tasks"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(tasks_dir.glob("*.nc"))) < 2 and proc.poll() is None:
@@ -113,7 +90,9 @@ def test_killed_process_resumes_to_the_same_result(reference, tmp_path):
     done = len(list(tasks_dir.glob("*.nc")))
     assert 2 <= done < 12, "the subprocess finished before it could be killed"
     config = load(cfg)
-    resumed = sweep.run_study(config, out, progress=False)
+    with pytest.warns(StaleLockWarning, match=f"left by process {proc.pid} on host .* no longer runs"):
+        resumed = sweep.run_study(config, out, progress=False)         # the killed process left its lock
+    assert not (out / "small" / "study.lock").exists()
     assert resumed.skipped == done and resumed.computed == 12 - done
     sub = resumed.dataset.sel(n=[300, 600])
     assert_same_numbers(sub, reference)

@@ -6,6 +6,13 @@ existing cluster; ``--scheduler synchronous`` runs in this process. Each finishe
 point is stored at once under ``<output>/<study name>/tasks/``; rerunning skips
 finished points; a changed configuration is refused unless ``--force``. At the end
 the points are merged into ``<output>/<study name>/<study name>.nc``.
+
+Before resuming, every stored point is verified (its SHA-256 digest, or opening it for
+folders written before digests existed): a damaged file is named in a warning, moved into
+``damaged/<UTC time>/`` and recomputed. One process at a time writes a study folder: a
+second ``study`` on a folder in use exits with 2 naming the holder (process id, host,
+start time); a lock left by a process that no longer runs is taken over with a warning.
+Ctrl-C (exit 130) and SIGTERM (exit 143) keep the finished points; rerun to resume.
 """
 from __future__ import annotations
 
@@ -42,8 +49,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"study {config['study']['name']!r}: {total} points "
           f"({' x '.join(f'{k} {len(v)}' for k, v in config.sweep_axes().items())}), scheduler {args.scheduler}"
           + (f", {args.workers} workers" if args.workers else ""))
-    result = run_study(config, Path(args.output), scheduler=args.scheduler, n_workers=args.workers,
-                       force=args.force, progress=not args.no_progress)
+    import dask
+    from ..worker_warnings import PRELOAD
+    preload = [*dask.config.get("distributed.worker.preload", default=[]), PRELOAD]
+    with dask.config.set({"distributed.worker.preload": preload}):       # workers started here warn in one line
+        result = run_study(config, Path(args.output), scheduler=args.scheduler, n_workers=args.workers,
+                           force=args.force, progress=not args.no_progress)
     print(f"computed {result.computed}, skipped {result.skipped} finished points, "
           f"wall time {result.wall_time:.2f} s")
     print(f"wrote {result.path}")
