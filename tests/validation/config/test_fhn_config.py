@@ -19,11 +19,13 @@ DATA = Path(__file__).parents[1] / "data"
 W_GRID = "[grid.w]\nlower = -1.5\nupper = 2.5\ncells = 40\n"
 
 # -- configurations written before the two-variable keys: hashes computed with the code before them ---------
+# (the grids of three examples were later widened so that they run without warnings; their hashes
+#  are those of the widened files, which contain no two-variable key)
 OLD_FILE_HASHES = {
-    ROOT / "examples" / "network_driven_pair.toml": "e38d0f57ea480b357d84a43922508a1b60e4cb9e4ac1e721399cbb331c5aaceb",
-    ROOT / "examples" / "solve_ei_single.toml": "2e3c4e85f5cfcd2296a9c07636b5da69126ade579ad6b5d4d5def29f82d385d1",
+    ROOT / "examples" / "network_driven_pair.toml": "ce1facb908371e42189c1194d061e47433c75d0d410cbe80a9685686b2b55235",
+    ROOT / "examples" / "solve_ei_single.toml": "962c1fbab59151da333679deaa73230047b3dfcf9a2724ffbfa0ebae76efe884",
     ROOT / "examples" / "study_gamma_convergence.toml":
-        "ee3fd3c5d8016fad30239dd4e10fabc3c3cefc840cacf3c2353b42968620c316",
+        "10483608baba788f3e3a3aeccf79b771e75e4497f0ba89ef575018c58111a08d",
     ROOT / "examples" / "study_particles_n.toml": "59afc3afb95c3aa103758346801f58dca740a14f12cd2ec5bbc2171e879e6503",
     ROOT / "examples" / "study_pde_gamma.toml": "654c9cd26647ddf14b55f026ea210812db5e57ed5db78af6e0c174fb955a2812",
     DATA / "small_study.toml": "9e640637c5ebe6a33bc52daac7d2c6de934d3539339c201e4e717a73f259a47f",
