@@ -16,6 +16,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from fokker import Grid, presets
 from solvers import solve, solve_log
@@ -59,6 +60,7 @@ fig, ax = plt.subplots(figsize=(5, 3.5))
 for label, marker in (("fixed", "o-"), ("adaptive", "s-")):
     steps, errors = zip(*rows[label])
     ax.loglog(steps, errors, marker, label=label)
+ax.xaxis.set_minor_formatter(NullFormatter())
 ax.set_xlabel("steps")
 ax.set_ylabel("max error of mean and std")
 ax.legend()
