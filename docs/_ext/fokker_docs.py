@@ -6,6 +6,9 @@
 - docstrings are written as plain text (``|x|``, ``x*``, indented continuation lines):
   inline characters that reStructuredText would read as markup are escaped and blank lines are
   put where the indentation changes, so that every docstring renders without warnings;
+- a plain paragraph after the fields of a ``Parameters`` section, at the section's own
+  indentation (e.g. "Returns a LogSolution with ..."), is moved before the first section, where
+  it reads as part of the description (napoleon would otherwise take it for one more field);
 - ``Parameters`` sections written as ``name : description`` (the project's docstring style, one
   description instead of a type) are rewritten as ``name`` + indented description before napoleon
   reads them, so the description is not shown as a type;
@@ -103,6 +106,44 @@ def plain_text_to_rst(app, what, name, obj, options, lines: list[str]) -> None:
         else:
             out.append(line[:indent] + escape_inline(stripped))
         previous_indent = indent
+    lines[:] = out
+
+
+def move_trailing_paragraphs(app, what, name, obj, options, lines: list[str]) -> None:
+    """Move paragraphs that follow the fields of a Parameters-like section, at its indentation,
+    in front of the first section header (see the module docstring)."""
+    headers = [i for i in range(len(lines)) if _is_section_header(lines, i)]
+    if not headers:
+        return
+    moved: list[list[str]] = []
+    keep = list(range(len(lines)))
+    for k, start in enumerate(headers):
+        if not SECTION_HEADERS.match(lines[start]):
+            continue
+        base = len(lines[start]) - len(lines[start].lstrip())
+        end = headers[k + 1] if k + 1 < len(headers) else len(lines)
+        i = start + 2
+        while i < end:
+            line = lines[i]
+            if line.strip() and not lines[i - 1].strip() and len(line) - len(line.lstrip()) == base \
+                    and not FIELD.match(line):
+                j = i
+                while j < end and lines[j].strip():
+                    j += 1
+                moved.append(lines[i:j] + [""])
+                keep = [n for n in keep if not i <= n < j]
+                i = j
+            else:
+                i += 1
+    if not moved:
+        return
+    first = headers[0]
+    out = [lines[n] for n in keep if n < first]
+    if out and out[-1].strip():
+        out.append("")
+    for paragraph in moved:
+        out += paragraph
+    out += [lines[n] for n in keep if n >= first]
     lines[:] = out
 
 
@@ -241,6 +282,7 @@ def shift_headings(text: str, first_level: int) -> str:
 
 def setup(app):
     app.add_directive("api-all", ApiAll)
+    app.connect("autodoc-process-docstring", move_trailing_paragraphs, priority=250)
     app.connect("autodoc-process-docstring", plain_text_to_rst, priority=300)
     app.connect("autodoc-process-docstring", split_description_fields, priority=400)
     app.connect("builder-inited", copy_results)
