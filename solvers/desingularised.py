@@ -4,7 +4,8 @@ With ε = γ^(−1/2), fast time τ = γ t and x = μ_α(t) + ε y, q_α(y) = ε
 
     ∂_τ q_α = −∂_y [ v_α q_α ] + (σ_α²/2) ∂_yy q_α,   v_α(y) = −A_α y + ε f_α(μ_α + ε y) − c_α,
     dμ_α/dτ = B_α − A_α μ_α + ε c_α,
-    m_k     = ∫ S_k(μ_src + ε y) q_src dy   (or a_k(t)),   A = J m,  B = J (m ∘ E),
+    m_k     = ∫ S_k(μ_src + ε y) q_src dy   (or a_k(t)),
+    A_α = Σ_k J_αk m_k + Σ_β G_αβ,   B_α = Σ_k J_αk m_k E_k + Σ_β G_αβ x̄_β,   x̄_β = μ_β + ε ∫ y q_β dy,
 
 where the centring constant c_α is fixed by keeping the first moment ∫ y q_α dy
 at its initial value (0 for centred data, so μ is the mean): in the continuum
@@ -20,6 +21,20 @@ solve per stage for the unknowns (m_k internal, c_α): residuals m − ∫ S q a
 mass to round-off, q ≥ 0 for euler (positivity limiter for the second-order
 methods), second order in y, order 1/2 in time as in ``solvers.methods``; an
 L-stable stage costs the same for every γ.
+
+Electrical coupling (gap junctions G). The mean voltages x̄_β = μ_β + ε M₀_β (M₀ the preserved
+first moment) enter B, so the centres of different populations are coupled and, on a neutral
+class (populations reached by no channel, e.g. one population coupled only to itself), the
+stiff terms γ A μ and γ G x̄ cancel: μ then moves at the O(1) speed γ ε c = ⟨f⟩ while each term
+is O(γ). To keep that cancellation exact for every γ h, the centres μ are coupling unknowns
+of the same secant–Newton solve, with the residual of their implicit stage written in the
+difference form
+
+    r_μ,α = [α μ_α − rhs_μ,α − a γ F_α(μ)] / (α + a γ Σ_k J_αk m_k),
+    F_α = Σ_k J_αk m_k (E_k − μ_α) + Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β) + ε c_α,
+
+in which μ_β − μ_α is exactly 0 along the neutral direction (no O(γ) round-off), and which is
+the change of μ itself where no channel acts (so |r_μ| ≤ tol bounds the error of the slow motion).
 """
 from __future__ import annotations
 
@@ -29,7 +44,6 @@ import numpy as np
 
 from fokker import Grid, Network
 
-from .fluxes import apply_bands, sg_bands
 from .frame import Frame, State
 
 MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE,
@@ -41,12 +55,16 @@ PREPARED_MASS = 1e-6
 class DesingularisedFrame(Frame):
     """Implicit stages of the desingularised equation on a y-grid (see the module docstring).
 
-    Coupling unknowns u = (m_k internal, c_α); ``expected_width`` is the limit width σ/√(2A) in y.
+    Coupling unknowns u = (m_k internal, c_α), and μ_α with electrical coupling; ``expected_width``
+    is the limit width σ/√(2A) in y.
     """
 
     def __init__(self, net: Network, y_grid: Grid, tol: float) -> None:
         moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
-        super().__init__(net, y_grid, tol, extra_scales=moment_tol / tol * np.ones(net.P))
+        self.electrical = net.has_electrical
+        extra = moment_tol / tol * np.ones(net.P)
+        super().__init__(net, y_grid, tol,
+                         extra_scales=np.concatenate([extra, np.ones(net.P)]) if self.electrical else extra)
         self.eps = 0.0 if math.isinf(net.gamma) else net.gamma ** -0.5
         self.speed = 1.0 if math.isinf(net.gamma) else net.gamma     # d/dt = γ d/dτ
         self.y = y_grid.centers
@@ -77,8 +95,17 @@ class DesingularisedFrame(Frame):
                 v[a] += self.eps * pop.intrinsic.face_average(x[a, :-1], x[a, 1:])
         return v
 
+    def mean_rate(self, m: np.ndarray, c: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """dμ/dτ = B − A μ + ε c, the electrical part in the difference form Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β)."""
+        J = self.net.weights
+        rate = (m * self.net.reversal) @ J.T - (m @ J.T) * mu + self.eps * c
+        if self.electrical:
+            offset = (mu[None, :] - mu[:, None]) + self.eps * self.moment0[None, :]
+            rate += (self.net.electrical * offset).sum(axis=1)
+        return rate
+
     def centre(self, m, c, rhs_mu, alpha: float, a: float) -> np.ndarray:
-        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ."""
+        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ (networks without electrical coupling)."""
         s = a * self.speed
         return (rhs_mu + s * (self.net.reversal_current(m) + self.eps * c)) / (alpha + s * self.net.conductance(m))
 
@@ -97,21 +124,26 @@ class DesingularisedFrame(Frame):
         mean_f = np.array([self.h * float(pop.intrinsic(x[a]) @ q[a])
                            for a, pop in enumerate(self.net.populations)])
         c = self.eps * mean_f - self.net.conductance(m) * self.first_moment(q)   # continuum value
-        return State(q, mu, m, np.concatenate([m[self.internal], c]))
+        return State(q, mu, m, np.concatenate([m[self.internal], c] + ([mu] if self.electrical else [])))
 
     def stage(self, rhs_q, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
         external = self.net.external_activities(t)
-        K = self.K
+        K, P = self.K, self.net.P
+        s = a * self.speed
 
         def evaluate(u):
             m = external.copy()
             m[self.internal] = u[:K]
-            c = u[K:]
-            mu = self.centre(m, c, rhs_mu, alpha, a)
-            q = self.linear(self.drift(m, c, mu), alpha, a * self.speed, rhs_q)
+            c = u[K:K + P]
+            if self.electrical:
+                mu = u[K + P:]
+                r_mu = (alpha * mu - rhs_mu - s * self.mean_rate(m, c, mu)) / (alpha + s * (m @ self.net.weights.T))
+            else:
+                mu = self.centre(m, c, rhs_mu, alpha, a)
+            q = self.linear(self.drift(m, c, mu), alpha, s, rhs_q)
             m_hat = self.activities(q, mu, t, external)
-            r = np.concatenate([u[:K] - m_hat[self.internal], self.first_moment(q) - self.moment0])
-            return r, (q, mu, m_hat)
+            r = [u[:K] - m_hat[self.internal], self.first_moment(q) - self.moment0]
+            return np.concatenate(r + [r_mu] if self.electrical else r), (q, mu, m_hat)
 
         u, _, (q, mu, m_hat) = self.coupling.solve(evaluate, u_guess)
         if not (np.all(np.isfinite(q)) and np.all(np.isfinite(mu))):
@@ -120,10 +152,9 @@ class DesingularisedFrame(Frame):
 
     def rate(self, state: State, t: float):
         """(∂_t q, ∂_t μ) = γ (L q, B − A μ + ε c) at a converged state (τ-derivatives for γ = ∞)."""
-        c = state.u[self.K:]
-        lq = apply_bands(*sg_bands(self.drift(state.m, c, state.mu), self.D, self.h), state.p)
-        dmu = self.net.reversal_current(state.m) - self.net.conductance(state.m) * state.mu + self.eps * c
-        return self.speed * lq, self.speed * dmu
+        c = state.u[self.K:self.K + self.net.P]
+        lq = self.apply_rows(self.drift(state.m, c, state.mu), self.D, state.p)
+        return self.speed * lq, self.speed * self.mean_rate(state.m, c, state.mu)
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ (or 1 in τ) × the fast growth rate of the concentrated network at μ (≥ 0)."""
