@@ -23,18 +23,19 @@ methods), second order in y, order 1/2 in time as in ``solvers.methods``; an
 L-stable stage costs the same for every γ.
 
 Electrical coupling (gap junctions G). The mean voltages x̄_β = μ_β + ε M₀_β (M₀ the preserved
-first moment) enter B, so the centres of different populations are coupled and, on a neutral
-class (populations reached by no channel, e.g. one population coupled only to itself), the
-stiff terms γ A μ and γ G x̄ cancel: μ then moves at the O(1) speed γ ε c = ⟨f⟩ while each term
-is O(γ). To keep that cancellation exact for every γ h, the centres μ are coupling unknowns
-of the same secant–Newton solve, with the residual of their implicit stage written in the
-difference form
+first moment, so that x̄ is the exact mean ∫ x p_β) enter B, so the centres of different
+populations are coupled, and on a neutral class (populations reached by no channel, e.g. one
+population coupled only to itself) the stiff terms γ A_α μ_α and γ Σ_β G_αβ x̄_β cancel: μ moves at
+the O(1) speed γ ε c = ⟨f⟩ while each term is O(γ). The centres' implicit stage is linear in μ,
 
-    r_μ,α = [α μ_α − rhs_μ,α − a γ F_α(μ)] / (α + a γ Σ_k J_αk m_k),
-    F_α = Σ_k J_αk m_k (E_k − μ_α) + Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β) + ε c_α,
+    [(α + a γ Σ_k J_αk m_k) δ_αβ + a γ (δ_αβ Σ_{β'≠α} G_αβ' − G_αβ (1 − δ_αβ))] μ_β
+        = rhs_μ,α + a γ (Σ_k J_αk m_k E_k + ε Σ_β G_αβ M₀_β + ε c_α),
 
-in which μ_β − μ_α is exactly 0 along the neutral direction (no O(γ) round-off), and which is
-the change of μ itself where no channel acts (so |r_μ| ≤ tol bounds the error of the slow motion).
+an M-matrix whose row sums α + a γ Σ_k J_αk m_k are known exactly (the G_αα terms cancel exactly and
+are dropped); it is solved by a cancellation-free elimination (``solvers.linalg.solve_m_matrix``), so
+μ carries only its own round-off along the neutral direction for every γ h (no O(ε_mach γ h) error),
+and the rate dμ/dτ is evaluated in the difference form Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β). The coupling
+unknowns stay (m, c).
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ import numpy as np
 from fokker import Grid, Network
 
 from .frame import Frame, State
+from .linalg import solve_m_matrix
 
 MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE,
 MOMENT_ROUNDOFF = 200 * np.finfo(float).eps   # but not below this × max|y| (round-off of Σ y q h)
@@ -55,16 +57,13 @@ PREPARED_MASS = 1e-6
 class DesingularisedFrame(Frame):
     """Implicit stages of the desingularised equation on a y-grid (see the module docstring).
 
-    Coupling unknowns u = (m_k internal, c_α), and μ_α with electrical coupling; ``expected_width``
-    is the limit width σ/√(2A) in y.
+    Coupling unknowns u = (m_k internal, c_α); ``expected_width`` is the limit width σ/√(2A) in y.
     """
 
     def __init__(self, net: Network, y_grid: Grid, tol: float) -> None:
         moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
+        super().__init__(net, y_grid, tol, extra_scales=moment_tol / tol * np.ones(net.P))
         self.electrical = net.has_electrical
-        extra = moment_tol / tol * np.ones(net.P)
-        super().__init__(net, y_grid, tol,
-                         extra_scales=np.concatenate([extra, np.ones(net.P)]) if self.electrical else extra)
         self.eps = 0.0 if math.isinf(net.gamma) else net.gamma ** -0.5
         self.speed = 1.0 if math.isinf(net.gamma) else net.gamma     # d/dt = γ d/dτ
         self.y = y_grid.centers
@@ -105,9 +104,14 @@ class DesingularisedFrame(Frame):
         return rate
 
     def centre(self, m, c, rhs_mu, alpha: float, a: float) -> np.ndarray:
-        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ (networks without electrical coupling)."""
+        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ (see the module docstring)."""
         s = a * self.speed
-        return (rhs_mu + s * (self.net.reversal_current(m) + self.eps * c)) / (alpha + s * self.net.conductance(m))
+        J = self.net.weights
+        if not self.electrical:
+            return (rhs_mu + s * (self.net.reversal_current(m) + self.eps * c)) / (alpha + s * self.net.conductance(m))
+        G = self.net.electrical
+        rhs = rhs_mu + s * ((m * self.net.reversal) @ J.T + self.eps * (G @ self.moment0) + self.eps * c)
+        return solve_m_matrix(alpha + s * (m @ J.T), s * G, rhs)
 
     def first_moment(self, q: np.ndarray) -> np.ndarray:
         return self.h * (q @ self.y)
@@ -124,26 +128,21 @@ class DesingularisedFrame(Frame):
         mean_f = np.array([self.h * float(pop.intrinsic(x[a]) @ q[a])
                            for a, pop in enumerate(self.net.populations)])
         c = self.eps * mean_f - self.net.conductance(m) * self.first_moment(q)   # continuum value
-        return State(q, mu, m, np.concatenate([m[self.internal], c] + ([mu] if self.electrical else [])))
+        return State(q, mu, m, np.concatenate([m[self.internal], c]))
 
     def stage(self, rhs_q, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
         external = self.net.external_activities(t)
-        K, P = self.K, self.net.P
-        s = a * self.speed
+        K = self.K
 
         def evaluate(u):
             m = external.copy()
             m[self.internal] = u[:K]
-            c = u[K:K + P]
-            if self.electrical:
-                mu = u[K + P:]
-                r_mu = (alpha * mu - rhs_mu - s * self.mean_rate(m, c, mu)) / (alpha + s * (m @ self.net.weights.T))
-            else:
-                mu = self.centre(m, c, rhs_mu, alpha, a)
-            q = self.linear(self.drift(m, c, mu), alpha, s, rhs_q)
+            c = u[K:]
+            mu = self.centre(m, c, rhs_mu, alpha, a)
+            q = self.linear(self.drift(m, c, mu), alpha, a * self.speed, rhs_q)
             m_hat = self.activities(q, mu, t, external)
-            r = [u[:K] - m_hat[self.internal], self.first_moment(q) - self.moment0]
-            return np.concatenate(r + [r_mu] if self.electrical else r), (q, mu, m_hat)
+            r = np.concatenate([u[:K] - m_hat[self.internal], self.first_moment(q) - self.moment0])
+            return r, (q, mu, m_hat)
 
         u, _, (q, mu, m_hat) = self.coupling.solve(evaluate, u_guess)
         if not (np.all(np.isfinite(q)) and np.all(np.isfinite(mu))):
@@ -152,7 +151,7 @@ class DesingularisedFrame(Frame):
 
     def rate(self, state: State, t: float):
         """(∂_t q, ∂_t μ) = γ (L q, B − A μ + ε c) at a converged state (τ-derivatives for γ = ∞)."""
-        c = state.u[self.K:self.K + self.net.P]
+        c = state.u[self.K:]
         lq = self.apply_rows(self.drift(state.m, c, state.mu), self.D, state.p)
         return self.speed * lq, self.speed * self.mean_rate(state.m, c, state.mu)
 
