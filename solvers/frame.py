@@ -110,7 +110,7 @@ class Frame(ABC):
         """
         last = self._growth_at
         if last is not None and (self._drive_is_constant or t == last[1]) and \
-                np.all(np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))):
+                (np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))).all():
             return self._growth
         self._growth = max(0.0, fast_growth_rate(self.net, means, t))
         self._growth_at = (np.array(means, dtype=float), t)

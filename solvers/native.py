@@ -70,7 +70,7 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         before = self.coupling.evaluations
         _, _, p, m_int = self._stage_kernel.solve(rhs_p[:, None, :], alpha, a, external, u_guess)
         self.linear_solves += (self.coupling.evaluations - before) * rhs_p.shape[0]
-        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t)
+        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, finite=True)
 
 
 class NativeDesingularisedFrame(CompiledRows, DesingularisedFrame):

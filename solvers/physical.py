@@ -118,10 +118,11 @@ class PhysicalFrame(Frame):
         return self.accepted(p, external, m_int, xbar, t)
 
     def accepted(self, p: np.ndarray, external: np.ndarray, m_int: np.ndarray, xbar: np.ndarray,
-                 t: float) -> State:
+                 t: float, finite: bool = False) -> State:
         """The state of a converged stage; the activities and means of the accepted density (one free
-        Picard step) seed the next predictor."""
-        if not np.all(np.isfinite(p)):
+        Picard step) seed the next predictor. ``finite``: p is known to be finite (a compiled solve
+        raises otherwise), so the check is skipped."""
+        if not (finite or np.isfinite(p).all()):
             raise FloatingPointError(f"non-finite density at t={t}; reduce dt or check the inputs")
         m_hat = external.copy()
         m_hat[self.internal] = m_int
@@ -133,7 +134,7 @@ class PhysicalFrame(Frame):
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the current means (≥ 0)."""
-        return self.net.gamma * self.fast_growth(self.grid.mean(state.p), t)
+        return self.net.gamma * self.fast_growth(self.means(state.p), t)
 
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2 γ A) (∞ where γ A = 0)."""
