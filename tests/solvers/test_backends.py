@@ -4,9 +4,11 @@ native and numpy run the same iteration (same coupling tolerance, same fixed ste
 only in the elimination of each tridiagonal stage system (the compiled one is cancellation-free with
 compensated mass sums, LAPACK's pivots). Each backend's stage solution is within the coupling
 tolerance tol of the exact stage solution, so the two runs differ by O(tol) (a round-off difference
-can end the secant–Newton iteration at a different iterate), not by round-off alone: with tol = 1e-12
-we ask 1e-12 in L1 at every output time (the densities have unit mass; measured ≤ 2.3e-13) and in the
-activities and centres. FiPy's LU and its central weights for face Péclet numbers below 1e-3 differ by
+can end the secant–Newton iteration at a different iterate), not by round-off alone, times the
+sensitivity of p to the unknowns (which grows with γ dt). With tol = 1e-12 we ask, in L1 at every
+output time (the densities have unit mass), 1e-12 at γ dt ≤ 1 and 1e-11 at γ dt = 100 (measured
+≤ 2.3e-13, and 5.5e-12 with gap junctions, whose mean-voltage unknowns enter the drift as γ G x̄),
+1e-12 relative in the activities and 1e-12 in the centres of the desingularised frame. FiPy's LU and its central weights for face Péclet numbers below 1e-3 differ by
 more (see test_fipy_backend): 1e-8.
 """
 import functools
@@ -15,14 +17,21 @@ import warnings
 import numpy as np
 import pytest
 
-from fokker import Grid, presets
+from fokker import Grid, Network, presets
 from solvers import BACKENDS, DESINGULARISED_BACKENDS, solve, solve_desingularised
 from solvers.desingularised import DesingularisedFrame
 from solvers.native import NativeDesingularisedFrame, NativePhysicalFrame
 from solvers.physical import PhysicalFrame
 
+def gap_pair(gamma: float) -> Network:
+    """ei_pair with gap junctions: the mean voltages are coupling unknowns too (Python stage, fused evaluation)."""
+    base = presets.ei_pair(gamma)
+    return Network(base.populations, base.channels, base.weights, gamma, electrical=[[0.0, 0.5], [0.3, 0.0]])
+
+
 NETWORKS = {"ei_single": presets.ei_single, "ei_pair": presets.ei_pair,
-            "driven": lambda gamma: presets.driven(gamma, drive=lambda t: 0.5 + 0.25 * np.sin(3.0 * t))}
+            "driven": lambda gamma: presets.driven(gamma, drive=lambda t: 0.5 + 0.25 * np.sin(3.0 * t)),
+            "gap_pair": gap_pair}
 # grids that resolve the balanced widths σ/√(2γA) at each γ
 GRIDS = {1.0: Grid(-2.0, 2.0, 200), 1e4: Grid(-1.2, 1.2, 2400)}
 T_SPAN = (0.0, 0.3)
@@ -60,7 +69,7 @@ def test_backend_tables():
 def test_native_and_numpy_agree_to_round_off(name, gamma):
     native, reference = physical(name, gamma, "native"), physical(name, gamma, "numpy")
     assert native.stats["steps"] == reference.stats["steps"] == 30
-    assert l1(native.p, reference.p, native.grid.width) < 1e-12
+    assert l1(native.p, reference.p, native.grid.width) < (1e-12 if gamma * 0.01 <= 1.0 else 1e-11)
     assert relative(native.activity, reference.activity) < 1e-12
     assert np.max(np.abs(native.mass() - 1.0)) < 1e-13
 
