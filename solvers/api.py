@@ -56,8 +56,12 @@ class BackendTable(Mapping):
 BACKENDS = BackendTable({"native": (".native", "NativePhysicalFrame"),
                          "numpy": (".physical", "PhysicalFrame"),
                          "fipy": (".fipy_backend", "FipyFrame")})
+"""The backends of :func:`solve` (name → frame class): "native" (compiled kernels, ``solvers.native``),
+"numpy" (the numpy/LAPACK reference path) and "fipy" (the same discretisation assembled and solved by FiPy)."""
 DESINGULARISED_BACKENDS = BackendTable({"native": (".native", "NativeDesingularisedFrame"),
                                         "numpy": (".desingularised", "DesingularisedFrame")})
+"""The backends of :func:`solve_desingularised` and of ``solve(..., frame="auto")`` (name → frame class):
+"native" (compiled row solves) and "numpy" (the numpy/LAPACK reference path)."""
 
 
 def one_variable(net: Network) -> None:
