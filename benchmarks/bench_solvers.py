@@ -18,8 +18,9 @@ Tables written (stdout, ``benchmarks/results/solvers.md`` and ``solvers.json``):
    (``solvers.coupling.SecantNewton`` around the evaluation, Jacobian kept across stages, linear
    extrapolation of the activities as the guess, positivity limiter) with the numpy evaluation,
    with ``physical_evaluate_1d``, or with the whole iteration compiled
-   (``kernels.PhysicalStageKernel``); and the whole current ``solvers.solve`` per step (native
-   and FiPy); FiPy / native ratios against each; agreement of the final densities.
+   (``kernels.PhysicalStageKernel``); and the real ``solvers.solve(..., backend=...)`` per step for
+   backend "native" (the compiled frame of ``solvers.native``), "numpy" (the numpy/LAPACK reference
+   frame) and "fipy"; FiPy / native ratios against each; agreement of the final densities.
 3. One stage solve of the desingularised frame (γ = 1e4, 1e8; ny = 400, 4000): numpy vs
    ``kernels.sg_solve_rows``.
 4. First-call cost of the kernels in a fresh process, with a warm and with a cold numba cache.
@@ -55,7 +56,7 @@ from solvers import kernels, solve
 from solvers.coupling import SecantNewton
 from solvers.fluxes import apply_bands, sg_bands, stage_bands
 from solvers.linalg import solve_stage
-from solvers.stepping import limit_positive
+from solvers.methods import Limiter
 
 GAMMAS = (1e2, 1e4)
 NXS = (400, 4000)
@@ -188,7 +189,7 @@ class MinimalStepper:
         """Steps taken and the final density."""
         pr = self.problem
         steps = round((t_end - T_SPAN[0]) / DT)
-        limited = [0]
+        limit_positive = Limiter(True)
         p_prev, u_prev = None, None
         p, u = pr.p0, pr.initial_activities()[pr.internal]
         for n in range(1, steps + 1):
@@ -197,12 +198,13 @@ class MinimalStepper:
             if p_prev is None:
                 p_new, u_new = self.stage(p, 1.0, DT, t, guess)
             else:
-                rhs = limit_positive(2.0 * p - 0.5 * p_prev, limited)
+                rhs = limit_positive(2.0 * p - 0.5 * p_prev)
                 p_new, u_new = self.stage(rhs, 1.5, DT, t, guess)
             p_prev, u_prev, p, u = p, u, p_new, u_new
         return steps, p
 
 
+SOLVES = {"solve native": "native", "solve numpy": "numpy"}     # the real entry point, per backend
 STEPPERS = {"minimal numpy": lambda pr: PythonStage(pr, pr.numpy_evaluate),
             "minimal kernel": lambda pr: PythonStage(pr, pr.kernel_evaluate),
             "minimal compiled stage": CompiledStage}
@@ -276,14 +278,14 @@ def measure(gamma: float, nx: int, quick: bool, fipy_t_end: float) -> dict:
     }
     # whole runs, interleaved round by round (a shared machine's load drifts), with a bare-solve timing
     # in every round: the minimal steppers, the current solve (native); FiPy once
-    kinds = (*STEPPERS, "solve native")
+    kinds = (*STEPPERS, *SOLVES)
     walls: dict[str, list[float]] = {k: [] for k in kinds}
     ratios: dict[str, list[float]] = {k: [] for k in kinds}
     last: dict[str, Run] = {}
     bares = [bare]
     for _ in range(runs):
         for kind in kinds:
-            last[kind] = run_solve(pr, "native") if kind == "solve native" else run_minimal(pr, kind)
+            last[kind] = run_solve(pr, SOLVES[kind]) if kind in SOLVES else run_minimal(pr, kind)
             walls[kind].append(last[kind].wall)
         bares.append(bare_solve_seconds(nx, number, repeat))
         round_bare = 0.5 * (bares[-2] + bares[-1])        # bare solves timed around this round
@@ -409,7 +411,7 @@ def profiles(gamma: float, nx: int) -> dict:
     pr = Problem(gamma, nx)
     steps = round((T_SPAN[1] - T_SPAN[0]) / DT)
     return {"solve native": profile_per_step(lambda: run_solve(pr, "native"), steps),
-            "minimal kernel": profile_per_step(lambda: run_minimal(pr, "minimal kernel"), steps),
+            "solve numpy": profile_per_step(lambda: run_solve(pr, "numpy"), steps),
             "minimal compiled stage": profile_per_step(lambda: run_minimal(pr, "minimal compiled stage"), steps)}
 
 
@@ -437,7 +439,16 @@ def markdown(results: list[dict], desing: list[dict], first: dict, prof: dict, i
              f"Problem: `ei_single(γ)`, Grid(−2, 2, nx), p0 = N({MEAN0}, {STD0}²), {METHOD}, dt = {DT}, "
              f"t ∈ [{T_SPAN[0]:g}, {T_SPAN[1]:g}], tol = {TOL:g}. Unit: one bare LAPACK `dgtsv` solve of size nx "
              "(fresh band copies, median), measured in the same run.", "",
-             "## One coupling evaluation (drift, stage solve, activities), in bare solves", ""]
+             "## Summary: `solve(..., backend=...)` per step, in bare solves (median over rounds)", "",
+             f"Targets: ≤ {TARGET_STEP[400]:g} bare solves per step at nx = 400, ≤ {TARGET_STEP[4000]:g} at nx = 4000; "
+             f"FiPy / native ≥ {TARGET_FIPY_RATIO:g} at nx = 400.", ""]
+    lines += table(["γ", "nx", "bare µs", "native", "numpy", "fipy", "FiPy / native", "FiPy / numpy",
+                    "native best round"],
+                   [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['bare_us']:.1f}",
+                     *(f"{r['step_over_bare'][k]:.2f}" for k in ("solve native", "solve numpy", "solve fipy")),
+                     f"{r['fipy_over']['solve native']:.0f}", f"{r['fipy_over']['solve numpy']:.0f}",
+                     f"{r['step_over_bare_best']['solve native']:.2f}"] for r in results])
+    lines += ["", "## One coupling evaluation (drift, stage solve, activities), in bare solves", ""]
     lines += table(["γ", "nx", "bare µs", "numpy path", "kernel", "kernel core (no checks)", "sg_solve_rows only",
                     "L p: numpy", "L p: sg_apply_rows", "max |Δp|/max p", "max |Δm|/max m"],
                    [[f"{r['gamma']:.0e}", str(r["nx"]), f"{r['bare_us']:.1f}",
@@ -449,8 +460,8 @@ def markdown(results: list[dict], desing: list[dict], first: dict, prof: dict, i
     lines += ["", "## One implicit step, in bare solves (coupling evaluations per step in parentheses)", "",
               "\"minimal …\": the constant-dt BDF2 stepper of this script; its stage mirrors `PhysicalFrame.stage` "
               "(SecantNewton around one evaluation per iteration) with the numpy evaluation, with "
-              "`kernels.physical_evaluate_1d`, or entirely compiled (`kernels.PhysicalStageKernel`). \"solve\": the "
-              f"whole current `solvers.solve` per step. Targets: ≤ {TARGET_STEP[400]:g} bare solves at nx = 400, "
+              "`kernels.physical_evaluate_1d`, or entirely compiled (`kernels.PhysicalStageKernel`). \"solve …\": the "
+              f"real `solvers.solve(..., backend=…)` per step. Targets: ≤ {TARGET_STEP[400]:g} bare solves at nx = 400, "
               f"≤ {TARGET_STEP[4000]:g} at nx = 4000.", ""]
     kinds = list(results[0]["step_over_bare"])
     lines += table(["γ", "nx", "bare µs", *kinds],
@@ -479,9 +490,9 @@ def markdown(results: list[dict], desing: list[dict], first: dict, prof: dict, i
                    [[f"{r['gamma']:.0e}", str(r["nx"]),
                      *(("—" if v is None else f"{v:.1e}") for v in r["final_agreement_vs_minimal_numpy"].values())]
                     for r in results])
-    lines += ["", "`solve native` differs from the minimal steppers by its coupling tolerance's worth (its "
-              "growth-rate control and stage bookkeeping order the same arithmetic differently); the minimal "
-              "steppers agree with each other to round-off."]
+    lines += ["", "`solve native` and `solve numpy` differ from the minimal steppers by their coupling tolerance's "
+              "worth (growth-rate control and stage bookkeeping order the same arithmetic differently); the minimal "
+              "steppers agree with each other to round-off, and so do `solve native` and `solve numpy`."]
     if fipy_scaled:
         lines += ["", f"FiPy timed on t ∈ [0, {results[0]['fipy_t_end']:g}] only and compared per step (its early "
                   "steps need more coupling evaluations, so this slightly overstates FiPy's cost)."]
@@ -525,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     warm = Problem(GAMMAS[0], NXS[0])                       # compile / load the kernels outside the timings
     for kind in STEPPERS:
         run_minimal(warm, kind, 0.05)
+    for backend in SOLVES.values():
+        run_solve(warm, backend, 0.05)
     results = []
     for gamma in GAMMAS:
         for nx in NXS:

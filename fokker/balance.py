@@ -99,8 +99,15 @@ def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
 def fast_growth_rate(net, x: np.ndarray, t: float = 0.0) -> float:
     """Largest real part of the eigenvalues of ∂F/∂x at x: the rate (per unit of τ = γ t) at which the
     concentrated network leaves x along its least stable direction (negative where all are stable)."""
-    jac = net_current_jacobian(net, x, t)
-    return float(jac[0, 0]) if net.P == 1 else float(np.max(np.linalg.eigvals(jac).real))
+    if net.P == 1:                # the 1×1 Jacobian itself: no matrices, no eigenvalue solver
+        x = np.asarray(x, dtype=float)
+        x0 = float(x[0])
+        m, slope = net.activity_and_slope_at_voltages(x, t)
+        J = net.weights[0]
+        gain = float(np.dot(J * (net.reversal - x0) * slope, net.source_matrix[:, 0]))
+        A = float(np.dot(m, J)) + float(net.electrical_row_sums[0])
+        return gain - A + float(net.electrical[0, 0])
+    return float(np.max(np.linalg.eigvals(net_current_jacobian(net, x, t)).real))
 
 
 def balance_map_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:

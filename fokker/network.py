@@ -26,8 +26,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 
 from . import checks
+from .activation import Sigmoid
 from .intrinsic import Leak, as_intrinsic, variables_of
 
 
@@ -191,10 +193,23 @@ class Network:
         self.is_external = self.source_index < 0
         self.source_matrix = np.zeros((self.K, self.P))           # [src(k) = β], rows of external k are 0
         self.source_matrix[np.flatnonzero(~self.is_external), self.source_index[~self.is_external]] = 1.0
+        self._internal = np.flatnonzero(~self.is_external)
+        self._internal_source = self.source_index[self._internal]
+        self._has_external = bool(np.any(self.is_external))
+        self._sigmoids = self._sigmoid_parameters()
         if K > 0:
             lo, hi = float(self.reversal.min()), float(self.reversal.max())
             span = max(hi - lo, 1.0)
             self.activation_table(np.linspace(lo - 2.0 * span, hi + 2.0 * span, 257))
+
+    def _sigmoid_parameters(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(s_max, slope, threshold) of the internal channels when every one is a Sigmoid, else None:
+        then activities and slopes at concentrated voltages take one vectorised expit call."""
+        acts = [self.channels[k].activation for k in self._internal]
+        if not all(type(a) is Sigmoid for a in acts):
+            return None
+        return tuple(np.array([getattr(a, name) for a in acts], dtype=float)
+                     for name in ("s_max", "slope", "threshold"))
 
     @staticmethod
     def _check_electrical(electrical, P: int) -> np.ndarray:
@@ -308,12 +323,19 @@ class Network:
         """S_k'(x_src(k)) for concentrated populations at ``voltages`` (P,); 0 for external channels; (K,)."""
         voltages = np.asarray(voltages, dtype=float)
         out = np.zeros(self.K)
-        for k in np.flatnonzero(~self.is_external):                  # a loop over channels
+        if self._sigmoids is not None:                               # all Sigmoid: one vectorised call
+            s_max, slope, threshold = self._sigmoids
+            e = expit(slope * (voltages[self._internal_source] - threshold))
+            out[self._internal] = s_max * slope * e * (1.0 - e)
+            return out
+        for k in self._internal:                                     # a loop over channels
             out[k] = float(_derivative(self.channels[k].activation, voltages[self.source_index[k]]))
         return out
 
     def external_activities(self, t: float) -> np.ndarray:
         """a_k(t) for external channels, 0 for internal ones; shape (K,)."""
+        if not self._has_external:
+            return np.zeros(self.K)
         return np.array([ch.external_activity(t) if ch.is_external else 0.0 for ch in self.channels])
 
     def activity_from_samples(self, x: np.ndarray, t: float) -> np.ndarray:
@@ -327,9 +349,27 @@ class Network:
         """m_k = S_k(x_src(k)) for concentrated populations at ``voltages`` (P,), or a_k(t)."""
         voltages = np.asarray(voltages, dtype=float)
         m = self.external_activities(t)
-        for k in np.flatnonzero(~self.is_external):
+        if self._sigmoids is not None:                               # all Sigmoid: one vectorised call
+            s_max, slope, threshold = self._sigmoids
+            m[self._internal] = s_max * expit(slope * (voltages[self._internal_source] - threshold))
+            return m
+        for k in self._internal:                                     # a loop over channels
             m[k] = float(self.channels[k].activation(voltages[self.source_index[k]]))
         return m
+
+    def activity_and_slope_at_voltages(self, voltages: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`activity_at_voltages`, :meth:`slope_at_voltages`) in one pass (one expit call when
+        every internal activation is a Sigmoid); identical values."""
+        if self._sigmoids is None:
+            return self.activity_at_voltages(voltages, t), self.slope_at_voltages(voltages)
+        voltages = np.asarray(voltages, dtype=float)
+        s_max, slope, threshold = self._sigmoids
+        e = expit(slope * (voltages[self._internal_source] - threshold))
+        m = self.external_activities(t)
+        m[self._internal] = s_max * e
+        out = np.zeros(self.K)
+        out[self._internal] = s_max * slope * e * (1.0 - e)
+        return m, out
 
     # -- coupling -----------------------------------------------------------------------
     def conductance(self, m: np.ndarray) -> np.ndarray:

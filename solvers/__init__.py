@@ -1,5 +1,5 @@
 """solvers: how densities evolve (finite volumes, implicit stepping, coupling), and rate networks."""
-from .api import BACKENDS, solve, solve_desingularised
+from .api import BACKENDS, DESINGULARISED_BACKENDS, solve, solve_desingularised
 from .diagnostics import ResolutionWarning, TruncationWarning
 from .methods import METHODS
 from .log_density import LogSolution, solve_log
@@ -9,7 +9,7 @@ from .solution import DesingularisedSolution, Solution
 from .stability import (GammaStar, LDSCertificate, MetzlerTest, gamma_star, is_lds, jacobian_spectrum,
                         lds_certificate, lds_value, metzler_majorant_test, principal_minor_2x2)
 
-__all__ = ["solve", "solve_desingularised", "solve_log", "LogSolution", "METHODS", "BACKENDS", "Solution", "DesingularisedSolution", "ResolutionWarning",
+__all__ = ["solve", "solve_desingularised", "solve_log", "LogSolution", "METHODS", "BACKENDS", "DESINGULARISED_BACKENDS", "Solution", "DesingularisedSolution", "ResolutionWarning",
            "TruncationWarning",
            "simulate_rates", "RateTrajectory", "equilibria", "fixed_point_residual", "solve_lcp", "energies",
            "best_responses", "nash_check", "NashReport",

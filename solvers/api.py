@@ -18,7 +18,7 @@ from fokker import Grid, Network, checks
 from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, Run, run
 from .coupling import CouplingError
-from .desingularised import DesingularisedFrame, check_well_prepared
+from .desingularised import check_well_prepared
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
@@ -26,11 +26,14 @@ from .trackers import check_callback, standard_trackers
 
 
 class BackendTable(Mapping):
-    """name → frame class of the physical equation; a class is imported when first looked up.
+    """name → frame class; a class is imported when first looked up.
 
-    "numpy": the pure numpy/LAPACK reference path; "native": the default (for now the same
-    class; a compiled frame overriding ``Frame.solve_rows`` takes its place); "fipy": the
-    stage systems assembled and solved by FiPy.
+    ``BACKENDS`` (the physical equation): "native", the default, the compiled frame of
+    ``solvers.native`` (``Frame.solve_rows`` / ``apply_rows`` by ``solvers.kernels``, the coupling
+    evaluation fused, the whole stage compiled without electrical coupling); "numpy", the pure
+    numpy/LAPACK reference path; "fipy", the stage systems assembled and solved by FiPy.
+    ``DESINGULARISED_BACKENDS`` (the desingularised equation, also the frames of frame="auto"):
+    "native" (compiled row solves) and "numpy".
     """
 
     def __init__(self, entries: dict[str, tuple[str, str]]) -> None:
@@ -50,11 +53,22 @@ class BackendTable(Mapping):
         return f"BackendTable({list(self._entries)})"
 
 
-BACKENDS = BackendTable({"native": (".physical", "PhysicalFrame"),
+BACKENDS = BackendTable({"native": (".native", "NativePhysicalFrame"),
                          "numpy": (".physical", "PhysicalFrame"),
                          "fipy": (".fipy_backend", "FipyFrame")})
-"""The backends of :func:`solve` (name → frame class): "native", "numpy" (the numpy/LAPACK
-reference path) and "fipy" (the same discretisation assembled and solved by FiPy)."""
+"""The backends of :func:`solve` (name → frame class): "native" (compiled kernels, ``solvers.native``),
+"numpy" (the numpy/LAPACK reference path) and "fipy" (the same discretisation assembled and solved by FiPy)."""
+DESINGULARISED_BACKENDS = BackendTable({"native": (".native", "NativeDesingularisedFrame"),
+                                        "numpy": (".desingularised", "DesingularisedFrame")})
+"""The backends of :func:`solve_desingularised` and of ``solve(..., frame="auto")`` (name → frame class):
+"native" (compiled row solves) and "numpy" (the numpy/LAPACK reference path)."""
+
+
+def one_variable(net: Network) -> None:
+    """Refuse two-variable (FitzHugh–Nagumo) networks in the 1D entry points."""
+    if isinstance(net, Network) and net.variables == 2:
+        raise ValueError("net has two-variable (FitzHugh–Nagumo) populations: their density p(x, w) needs "
+                         "a fokker.Grid2D grid, not a 1D fokker.Grid")
 
 
 def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str):
@@ -107,8 +121,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     t_eval : output times inside t_span (default: 101 equal times); hit exactly.
     method : "euler" (backward Euler, order 1), "bdf2" (variable-step BDF2, order 2,
         L-stable) or "trbdf2" (TR-BDF2, order 2, L-stable): ``solvers.METHODS``.
-    backend : "native", "numpy" (LAPACK tridiagonal solves) or "fipy" (the same discretisation
-        through FiPy's TransientTerm, DiffusionTerm and ExponentialConvectionTerm): ``solvers.BACKENDS``.
+    backend : "native" (compiled kernels, ``solvers.native``), "numpy" (LAPACK tridiagonal solves, the
+        reference) or "fipy" (the same discretisation through FiPy's TransientTerm, DiffusionTerm and
+        ExponentialConvectionTerm): ``solvers.BACKENDS``; frame="auto" takes "native" or "numpy".
     tol : activities converged each stage to |m − ∫ S p(m)| ≤ tol.
     frame : "physical" (default), or "auto": physical through the initial layer, then the
         desingularised frame once the density has collapsed (for large γ).
@@ -118,6 +133,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         in the initial layer. The layer's error decreases with more cells (first order in the
         cell width for the collapse time).
     """
+    one_variable(net)
     inputs.network_and_grid(net, grid)
     t0, t1 = checks.time_span(t_span)
     t_out = checks.output_times(t_eval, t0, t1)
@@ -138,8 +154,11 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         from .hybrid import solve_auto
         cells = checks.integer("auto_cells", auto_cells, low=50)
         zoom = checks.real("auto_zoom", auto_zoom, low=1.0, low_open=True)
+        if backend not in DESINGULARISED_BACKENDS:
+            raise ValueError(f"frame='auto' is available with backend in {list(DESINGULARISED_BACKENDS)} only, "
+                             f"got {backend!r}")
         return solve_auto(net, grid, p0, t0, t_out, dt, method, backend, tol, progress, notes, cells, zoom,
-                          policy, callback)
+                          policy, callback, DESINGULARISED_BACKENDS[backend])
     solver = BACKENDS[backend](net, grid, tol)
     start = time.perf_counter()
     state0 = solver.initial_state(p0, t0)
@@ -167,7 +186,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
 def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                          t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
                          rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
-                         callback: Callable | None = None) -> DesingularisedSolution:
+                         callback: Callable | None = None, backend: str = "native") -> DesingularisedSolution:
     """Solve the desingularised equation (``solvers.desingularised``) for ``net`` (γ finite or ``math.inf``).
 
     Parameters
@@ -181,13 +200,17 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     method : "euler", "bdf2" or "trbdf2" (``solvers.METHODS``).
     tol : coupling tolerance on the activities (the first moment is held to tol · 1e-3).
     progress : show a progress bar over the simulated time.
+    backend : "native" (compiled row solves, the default) or "numpy" (LAPACK): ``solvers.DESINGULARISED_BACKENDS``.
     """
+    one_variable(net)
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1 = checks.time_span(t_span)
     t_out = checks.output_times(t_eval, t0, t1)
     dt, method, tol = inputs.options(dt, method, tol)
     rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
     callback = check_callback(callback)
+    if backend not in DESINGULARISED_BACKENDS:
+        raise ValueError(f"backend must be one of {list(DESINGULARISED_BACKENDS)}, got {backend!r}")
     notes: list[str] = []
     q0 = inputs.density("q0", q0, net.P, y_grid, notes)
     mu0 = np.broadcast_to(checks.finite_array("mean0", mean0), (net.P,)).astype(float) \
@@ -197,7 +220,7 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
         raise ValueError("solve_desingularised needs gamma > 0 (epsilon = gamma^(-1/2)); at gamma = 0 use solvers.solve")
     if math.isinf(net.gamma):
         notes.append("gamma = inf: t_span, dt and t are in fast time tau = gamma t")
-    frame = DesingularisedFrame(net, y_grid, tol)
+    frame = DESINGULARISED_BACKENDS[backend](net, y_grid, tol)
     start = time.perf_counter()
     state0 = frame.initial_state(q0, t0, mu0.copy())
     if np.any(np.abs(frame.moment0) > 1e-12):

@@ -4,7 +4,8 @@ With ε = γ^(−1/2), fast time τ = γ t and x = μ_α(t) + ε y, q_α(y) = ε
 
     ∂_τ q_α = −∂_y [ v_α q_α ] + (σ_α²/2) ∂_yy q_α,   v_α(y) = −A_α y + ε f_α(μ_α + ε y) − c_α,
     dμ_α/dτ = B_α − A_α μ_α + ε c_α,
-    m_k     = ∫ S_k(μ_src + ε y) q_src dy   (or a_k(t)),   A = J m,  B = J (m ∘ E),
+    m_k     = ∫ S_k(μ_src + ε y) q_src dy   (or a_k(t)),
+    A_α = Σ_k J_αk m_k + Σ_β G_αβ,   B_α = Σ_k J_αk m_k E_k + Σ_β G_αβ x̄_β,   x̄_β = μ_β + ε ∫ y q_β dy,
 
 where the centring constant c_α is fixed by keeping the first moment ∫ y q_α dy
 at its initial value (0 for centred data, so μ is the mean): in the continuum
@@ -20,6 +21,21 @@ solve per stage for the unknowns (m_k internal, c_α): residuals m − ∫ S q a
 mass to round-off, q ≥ 0 for euler (positivity limiter for the second-order
 methods), second order in y, order 1/2 in time as in ``solvers.methods``; an
 L-stable stage costs the same for every γ.
+
+Electrical coupling (gap junctions G). The mean voltages x̄_β = μ_β + ε M₀_β (M₀ the preserved
+first moment, so that x̄ is the exact mean ∫ x p_β) enter B, so the centres of different
+populations are coupled, and on a neutral class (populations reached by no channel, e.g. one
+population coupled only to itself) the stiff terms γ A_α μ_α and γ Σ_β G_αβ x̄_β cancel: μ moves at
+the O(1) speed γ ε c = ⟨f⟩ while each term is O(γ). The centres' implicit stage is linear in μ,
+
+    [(α + a γ Σ_k J_αk m_k) δ_αβ + a γ (δ_αβ Σ_{β'≠α} G_αβ' − G_αβ (1 − δ_αβ))] μ_β
+        = rhs_μ,α + a γ (Σ_k J_αk m_k E_k + ε Σ_β G_αβ M₀_β + ε c_α),
+
+an M-matrix whose row sums α + a γ Σ_k J_αk m_k are known exactly (the G_αα terms cancel exactly and
+are dropped); it is solved by a cancellation-free elimination (``solvers.linalg.solve_m_matrix``), so
+μ carries only its own round-off along the neutral direction for every γ h (no O(ε_mach γ h) error),
+and the rate dμ/dτ is evaluated in the difference form Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β). The coupling
+unknowns stay (m, c).
 """
 from __future__ import annotations
 
@@ -29,8 +45,8 @@ import numpy as np
 
 from fokker import Grid, Network
 
-from .fluxes import apply_bands, sg_bands
 from .frame import Frame, State
+from .linalg import solve_m_matrix
 
 MOMENT_SCALE = 1e-3     # the first-moment residual is held to tol · MOMENT_SCALE,
 MOMENT_ROUNDOFF = 200 * np.finfo(float).eps   # but not below this × max|y| (round-off of Σ y q h)
@@ -47,6 +63,7 @@ class DesingularisedFrame(Frame):
     def __init__(self, net: Network, y_grid: Grid, tol: float) -> None:
         moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
         super().__init__(net, y_grid, tol, extra_scales=moment_tol / tol * np.ones(net.P))
+        self.electrical = net.has_electrical
         self.eps = 0.0 if math.isinf(net.gamma) else net.gamma ** -0.5
         self.speed = 1.0 if math.isinf(net.gamma) else net.gamma     # d/dt = γ d/dτ
         self.y = y_grid.centers
@@ -77,10 +94,24 @@ class DesingularisedFrame(Frame):
                 v[a] += self.eps * pop.intrinsic.face_average(x[a, :-1], x[a, 1:])
         return v
 
+    def mean_rate(self, m: np.ndarray, c: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """dμ/dτ = B − A μ + ε c, the electrical part in the difference form Σ_β G_αβ ((μ_β − μ_α) + ε M₀_β)."""
+        J = self.net.weights
+        rate = (m * self.net.reversal) @ J.T - (m @ J.T) * mu + self.eps * c
+        if self.electrical:
+            offset = (mu[None, :] - mu[:, None]) + self.eps * self.moment0[None, :]
+            rate += (self.net.electrical * offset).sum(axis=1)
+        return rate
+
     def centre(self, m, c, rhs_mu, alpha: float, a: float) -> np.ndarray:
-        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ."""
+        """μ from its implicit stage α μ − a γ (B − A μ + ε c) = rhs_μ (see the module docstring)."""
         s = a * self.speed
-        return (rhs_mu + s * (self.net.reversal_current(m) + self.eps * c)) / (alpha + s * self.net.conductance(m))
+        J = self.net.weights
+        if not self.electrical:
+            return (rhs_mu + s * (self.net.reversal_current(m) + self.eps * c)) / (alpha + s * self.net.conductance(m))
+        G = self.net.electrical
+        rhs = rhs_mu + s * ((m * self.net.reversal) @ J.T + self.eps * (G @ self.moment0) + self.eps * c)
+        return solve_m_matrix(alpha + s * (m @ J.T), s * G, rhs)
 
     def first_moment(self, q: np.ndarray) -> np.ndarray:
         return self.h * (q @ self.y)
@@ -121,9 +152,8 @@ class DesingularisedFrame(Frame):
     def rate(self, state: State, t: float):
         """(∂_t q, ∂_t μ) = γ (L q, B − A μ + ε c) at a converged state (τ-derivatives for γ = ∞)."""
         c = state.u[self.K:]
-        lq = apply_bands(*sg_bands(self.drift(state.m, c, state.mu), self.D, self.h), state.p)
-        dmu = self.net.reversal_current(state.m) - self.net.conductance(state.m) * state.mu + self.eps * c
-        return self.speed * lq, self.speed * dmu
+        lq = self.apply_rows(self.drift(state.m, c, state.mu), self.D, state.p)
+        return self.speed * lq, self.speed * self.mean_rate(state.m, c, state.mu)
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ (or 1 in τ) × the fast growth rate of the concentrated network at μ (≥ 0)."""

@@ -23,7 +23,7 @@ nonlinear. The stepper (``solvers.controller``) only ever calls
 solver of the coupling, counting of linear solves) and the linear work of one
 coupling evaluation behind the single hook :meth:`Frame.solve_rows`; subclasses
 override only what differs (drift, activities, residual) and a backend overrides
-``solve_rows`` alone.
+``solve_rows`` (and ``apply_rows``, the explicit rate L p of the same operator).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from fokker import Grid, Network
 from fokker.balance import fast_growth_rate
 
 from .coupling import SecantNewton
-from .fluxes import stage_bands
+from .fluxes import apply_bands, sg_bands, stage_bands
 from .linalg import solve_stage
 
 GROWTH_REUSE = 1e-10    # the fast growth rate is reused while the means move by less than this (relative)
@@ -110,7 +110,7 @@ class Frame(ABC):
         """
         last = self._growth_at
         if last is not None and (self._drive_is_constant or t == last[1]) and \
-                np.all(np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))):
+                (np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))).all():
             return self._growth
         self._growth = max(0.0, fast_growth_rate(self.net, means, t))
         self._growth_at = (np.array(means, dtype=float), t)
@@ -125,6 +125,10 @@ class Frame(ABC):
         The only place where a coupling evaluation does linear algebra: a backend overrides this.
         """
         return solve_stage(*stage_bands(face_drift, diffusion, self.h, alpha, a), rhs, alpha)
+
+    def apply_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """L p (R, n) for the same operator as :meth:`solve_rows`: the explicit rate (a backend may override)."""
+        return apply_bands(*sg_bands(face_drift, diffusion, self.h), p)
 
     def linear(self, face_drift: np.ndarray, alpha: float, a: float, rhs: np.ndarray) -> np.ndarray:
         """:meth:`solve_rows` with this frame's diffusion, counted in ``stats()['linear_solves']``."""

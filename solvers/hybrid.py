@@ -40,9 +40,10 @@ LAYER_STEP = 0.05      # fixed layer steps: at most LAYER_STEP / (γ max A)
 CHECK_EVERY = 0.2      # the spread is checked every CHECK_EVERY / (γ max A(0)) during the layer
 
 
-def _frame_for(net: Network, std_y: np.ndarray, tol: float, cells: int) -> DesingularisedFrame:
+def _frame_for(kind: type[DesingularisedFrame], net: Network, std_y: np.ndarray, tol: float,
+               cells: int) -> DesingularisedFrame:
     half = HALF_WIDTHS * float(np.max(std_y))
-    return DesingularisedFrame(net, Grid(-half, half, cells), tol)
+    return kind(net, Grid(-half, half, cells), tol)
 
 
 class CollapseTracker(Tracker):
@@ -58,7 +59,8 @@ class CollapseTracker(Tracker):
     at_stops = True
 
     def __init__(self, net: Network, tol: float, cells: int, zoom: float, cap_steps: bool, t0: float,
-                 m0: np.ndarray) -> None:
+                 m0: np.ndarray, kind: type[DesingularisedFrame] = DesingularisedFrame) -> None:
+        self.kind = kind
         self.net, self.tol, self.cells, self.zoom, self.cap_steps = net, tol, cells, zoom, cap_steps
         self.in_layer = True
         self.checks = 0
@@ -84,29 +86,29 @@ class CollapseTracker(Tracker):
         if np.all(std_y <= COLLAPSED * width):
             self.in_layer = False
             self.t_switch = t
-            new = _frame_for(self.net, np.maximum(std_y, width), self.tol, self.cells)
+            new = _frame_for(self.kind, self.net, np.maximum(std_y, width), self.tol, self.cells)
             return Regrid(new, carry(new), math.inf)
         if np.max(std_y) * self.zoom <= frame.grid.upper / HALF_WIDTHS:
-            new = _frame_for(self.net, std_y, self.tol, self.cells)
+            new = _frame_for(self.kind, self.net, std_y, self.tol, self.cells)
             return Regrid(new, carry(new), self.layer_cap(state.m))
         return None
 
 
 def solve_auto(net: Network, grid: Grid, p0: np.ndarray, t0: float, t_out: np.ndarray, dt: float,
                method: str, backend: str, tol: float, progress: bool, notes: list[str],
-               cells: int, zoom: float, policy, callback=None) -> Solution:
-    """Initial layer in zooming co-moving coordinates, then the desingularised frame (see module)."""
+               cells: int, zoom: float, policy, callback=None,
+               kind: type[DesingularisedFrame] = DesingularisedFrame) -> Solution:
+    """Initial layer in zooming co-moving coordinates, then the desingularised frame (see module);
+    ``kind``: the desingularised frame class of the backend (``solvers.DESINGULARISED_BACKENDS``)."""
     if math.isinf(net.gamma):
         raise ValueError("frame='auto' needs a finite gamma: at gamma = inf the physical density is a Dirac "
                          "mass; use solvers.solve_desingularised with well-prepared data")
-    if backend not in ("native", "numpy"):
-        raise ValueError(f"frame='auto' is available with backend='native' or 'numpy' only, got {backend!r}")
     eps = net.gamma ** -0.5
     start = time.perf_counter()
     mean, std = grid.mean(p0), grid.std(p0)
-    frame = _frame_for(net, std / eps, tol, cells)
+    frame = _frame_for(kind, net, std / eps, tol, cells)
     state = frame.initial_state(transfer(p0, grid, frame.grid, shift=-mean / eps, scale=1.0 / eps), t0, mean)
-    collapse = CollapseTracker(net, tol, cells, zoom, not policy.adaptive, t0, state.m)
+    collapse = CollapseTracker(net, tol, cells, zoom, not policy.adaptive, t0, state.m, kind)
     first_cap = collapse.layer_cap(state.m)
     request = collapse.handle(t0, state, frame)              # already collapsed: straight to the final grid
     collapse.checks = 0

@@ -39,3 +39,33 @@ def solve_stage(lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.
     p = solve_each(lower, diag, upper, rhs)
     p *= (rhs.sum(axis=1) / (alpha * p.sum(axis=1)))[:, None]
     return p
+
+
+def solve_m_matrix(row_sums: np.ndarray, off: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """x solving T x = rhs for the small M-matrix T = diag(d) − W given its row sums, without cancellation.
+
+    row_sums : (P,) σ_i = Σ_j T_ij > 0.   off : (P, P) W ≥ 0, T_ij = −W_ij for i ≠ j (the diagonal of
+    ``off`` is ignored).   rhs : (P,).
+    Elimination of the Grassmann–Taksar–Heyman form: every pivot d_k = σ_k + Σ_{j>k} W_kj is a sum of
+    non-negative terms (the row sums are updated, never recomputed as differences), so the computed
+    T⁻¹ is accurate entrywise to a few ulps however large ‖W‖ / min σ is; x then carries an error of
+    order ε Σ_j (T⁻¹)_ij |rhs_j|, i.e. round-off of x itself along nearly neutral directions (rows of T
+    whose sums are ≪ ‖W‖). A loop over the P unknowns, P small.
+    """
+    W = np.array(off, dtype=float)
+    np.fill_diagonal(W, 0.0)
+    sigma = np.array(row_sums, dtype=float)
+    r = np.array(rhs, dtype=float)
+    P = r.size
+    pivots = np.empty(P)
+    for k in range(P):                              # eliminate unknown k from the rows below
+        pivots[k] = sigma[k] + W[k, k + 1:].sum()
+        below = slice(k + 1, P)
+        factor = W[below, k] / pivots[k]
+        sigma[below] += factor * sigma[k]
+        W[below, below] += np.outer(factor, W[k, below])
+        r[below] += factor * r[k]
+    x = np.empty(P)
+    for k in range(P - 1, -1, -1):
+        x[k] = (r[k] + W[k, k + 1:] @ x[k + 1:]) / pivots[k]
+    return x

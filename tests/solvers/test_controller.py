@@ -179,12 +179,6 @@ def test_backend_table():
         solve(net, grid, p0, backend="cuda")
 
 
-def test_numpy_backend_is_the_native_path():
-    net, grid, p0 = problem()
-    a, b = (solve(net, grid, p0, t_span=(0.0, 0.2), dt=0.01, backend=k) for k in ("native", "numpy"))
-    np.testing.assert_array_equal(a.p, b.p)
-
-
 def test_auto_frame_callback_sees_the_density_on_the_user_grid_and_can_stop():
     net = presets.ei_single(1e6)
     grid = Grid(-1.5, 1.5, 300)
