@@ -71,7 +71,7 @@ from .fluxes import bernoulli
 from .linalg import solve_each
 from .log_solution import LogSolution
 from .physical import PhysicalFrame
-from .api import finish_stats, make_policy
+from .api import finish_stats, make_policy, one_variable
 from .controller import run
 from .frame import Frame, State
 from .trackers import check_callback, standard_trackers
@@ -359,7 +359,11 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
     Returns a :class:`LogSolution` with ``log_p`` (normalised), ``u = log_p / γ``, ``mean()``,
     ``std()``, ``activity`` (nt, K) and the run's ``stats`` and ``notes``.
     """
+    one_variable(net)
     inputs.network_and_grid(net, grid)
+    if net.has_electrical:
+        raise ValueError("solve_log does not support electrical coupling yet (the mean voltages would join the "
+                         "coupling unknowns): use solvers.solve or solvers.solve_desingularised for net")
     if not 0.0 < net.gamma < math.inf:
         raise ValueError(f"solve_log needs 0 < gamma < inf (u = log p / gamma), got gamma = {net.gamma}: "
                          "use solvers.solve for gamma = 0 and solvers.solve_desingularised for gamma = inf")

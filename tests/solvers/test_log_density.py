@@ -236,3 +236,13 @@ def test_adaptive_steps_and_callback_through_the_controller():
     assert stopped.status == 1 and "callback" in stopped.message
     np.testing.assert_array_equal(stopped.t, [0.0, 0.25])
     assert stopped.log_p.shape[0] == 2
+
+
+def test_two_variable_and_electrical_networks_are_refused_by_name():
+    grid = Grid(-3.0, 3.0, 100)
+    with pytest.raises(ValueError, match="Grid2D"):
+        solve_log(presets.fhn_electrical(gamma=10.0), grid, grid.gaussian(0.0, 0.5))
+    from fokker import Leak, Network, Population
+    net = Network([Population("E", Leak(1.0, 0.0), 0.5)], [], [[]], gamma=10.0, electrical=[[1.0]])
+    with pytest.raises(ValueError, match="electrical"):
+        solve_log(net, grid, grid.gaussian(0.0, 0.5))
