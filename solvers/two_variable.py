@@ -257,6 +257,7 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
     outputs: list[tuple[float, State]] = []
     status, message = 0, FINISHED
     t, state, pending = t0, state0, 0.0          # pending: the w-time still owed to ``state``
+    previous: Point | None = None                # the last accepted point: the coupling guesses extrapolate
     failures = 0
     for tr in trackers:
         tr.start(t0, float(t_out[-1]))
@@ -271,7 +272,8 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
                 h = t_new - t
                 start = Point(t, frame.recover(state, pending + 0.5 * h))
                 try:
-                    step = scheme.step(frame, [start], t_new, limit, policy.adaptive)
+                    history = [start] if previous is None else [previous, start]
+                    step = scheme.step(frame, history, t_new, limit, policy.adaptive)
                     stats.stages += step.stages
                     new = step.point.state
                 except CouplingError:
@@ -298,6 +300,7 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
                     policy.accepted(t_new, h, 0.0, 1)
                 failures = 0
                 stats.steps += 1
+                previous = Point(t, start.state)
                 t, state, pending = t_new, new, 0.5 * h
                 for tr in step_trackers:
                     tr.handle(t, state, frame)
