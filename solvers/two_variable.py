@@ -37,6 +37,15 @@ with TR-BDF2) and in h_x, h_w on smooth resolved problems; stable for every γ h
 part is implicit, the recovery part exact). Step sizes: fixed, or error controlled (rtol) with
 the x-method's embedded estimate — the splitting error is not part of that estimate, so the
 error control is a control of the stiff voltage part only.
+
+Accuracy at large γ: the Scharfetter–Gummel flux moves the mean voltage with a relative
+velocity error ≈ (h_x/ε)²/6, ε = σ/√(2γA) the balanced width (second order in h_x, but relative
+to ε). On a grid that does not resolve ε (a ResolutionWarning) the density is pinned to the
+cells: with chemical coupling it still clamps at the right voltage (to within a cell), but
+with electrical coupling only the synchronised motion of the mean stalls. Resolve ε with ≥ 5
+cells there. With γ A h ≫ 1 prefer "euler" or small steps for "trbdf2": its trapezoidal first
+stage applies the stiff operator explicitly to the profile that the w-step has just moved, and
+the positivity limiter that then acts costs accuracy (measured in the tests and the benchmark).
 """
 from __future__ import annotations
 

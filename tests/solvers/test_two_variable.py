@@ -168,6 +168,26 @@ def test_stable_at_large_gamma(kind, gamma):
         np.testing.assert_allclose(sol.mean()[1:, 0], means[1:, 0], atol=grid.x.width)
 
 
+def test_electrical_synchronised_motion_at_gamma_1e4_when_resolved():
+    """γ G dt = 200, well-prepared data (x-width σ/√(2γG)) on a grid with 11 cells across it: the
+    mean moves at the O(1) speed of the uncoupled ODE (no freezing); backward Euler's error after
+    T = 0.2 is 1 % of the displacement (first order in dt), the width stays σ/√(2γG)."""
+    gamma = 1e4
+    width = SIGMA / math.sqrt(2.0 * gamma)
+    cov0 = np.diag([width**2, 0.3**2])
+    grid = make_grid(800, 60, x=(-0.15, 0.1))
+    t = np.array([0.0, 0.2])
+    p0 = gaussian_cell_averages(grid.x.faces, grid.w.faces, MEAN0, cov0)
+    sol = solve(linear_electrical(gamma), grid, p0, t_span=(0.0, 0.2), dt=0.02, method="euler", t_eval=t)
+    K0, k0 = linear_fhn_matrices(A, B, C, CURRENT, 0.0, 0.0)
+    means = gaussian_moments(K0, k0, (SIGMA, 0.0), MEAN0, cov0, t)[0]
+    displacement = abs(means[1, 0] - means[0, 0])
+    assert displacement > 0.07
+    assert abs(sol.mean()[1, 0] - means[1, 0]) < 0.015 * displacement
+    assert abs(sol.mean_w()[1, 0] - means[1, 1]) < 2e-4
+    assert abs(sol.std()[1, 0] / width - 1.0) < 0.01
+
+
 def test_adaptive_steps_and_callback():
     grid, net = make_grid(60, 60), linear_chemical()
     exact = exact_chemical(net, T)[0][0]
