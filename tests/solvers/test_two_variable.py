@@ -128,22 +128,25 @@ def test_electrical_coupling_against_the_exact_gaussian():
 
 
 # -- invariants ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("sigma_w", [0.0, 0.2])
-def test_mass_positivity_and_the_exact_w_mean_recursion(sigma_w):
-    """Nonlinear network (cubic f, sigmoid activations): with one output per step,
+@pytest.mark.parametrize("preset, sigma_w", [("fhn_chemical", 0.0), ("fhn_chemical", 0.2), ("fhn_pair", 0.0),
+                                             ("fhn_pair", 0.2)])
+def test_mass_positivity_and_the_exact_w_mean_recursion(preset, sigma_w):
+    """Nonlinear networks (cubic f, sigmoid activations; fhn_pair: two populations with chemical and
+    electrical coupling, K + P = 4 coupling unknowns): with one output per step,
     w̄ₙ₊₁ = θ² w̄ₙ + θ (1 − θ) w*(x̄ₙ) + (1 − θ) w*(x̄ₙ₊₁), θ = e^{−c b h/2}, w* = (x̄ + a)/b, to round-off
-    (the x-step keeps the w-marginal, each half w-step moves w̄ exactly at the frozen x̄)."""
-    net = presets.fhn_chemical(gamma=5.0, sigma_w=sigma_w)
+    for every population (the x-step keeps the w-marginal, each half w-step moves w̄ exactly at the
+    frozen x̄; with σ_w > 0 up to the wall term of the heat step, ~1e-10 here)."""
+    net = getattr(presets, preset)(gamma=5.0, sigma_w=sigma_w)
     fhn = net.populations[0].intrinsic
     grid = make_grid(120, 120, x=(-2.0, 2.5), w=(-2.0, 3.0))
     h = 0.1
     t = np.linspace(0.0, 2.0, 21)
-    sol = solve(net, grid, grid.gaussian(mean=(0.0, 0.5), std=(0.3, 0.25)), t_span=(0.0, 2.0), dt=h,
-                method="trbdf2", t_eval=t)
-    assert isinstance(sol, TwoVariableSolution)
+    p0 = np.broadcast_to(grid.gaussian(mean=(0.0, 0.5), std=(0.3, 0.25)), (net.P, *grid.shape))
+    sol = solve(net, grid, p0, t_span=(0.0, 2.0), dt=h, method="trbdf2", t_eval=t)
+    assert isinstance(sol, TwoVariableSolution) and sol.p.shape == (21, net.P, 120, 120)
     np.testing.assert_allclose(sol.mass(), 1.0, atol=1e-13)
     assert sol.p.min() >= 0.0
-    x_bar, w_bar = sol.mean()[:, 0], sol.mean_w()[:, 0]
+    x_bar, w_bar = sol.mean(), sol.mean_w()
     theta = math.exp(-fhn.c * fhn.b * h / 2)
     target = (x_bar + fhn.a) / fhn.b
     predicted = theta**2 * w_bar[:-1] + theta * (1 - theta) * target[:-1] + (1 - theta) * target[1:]
