@@ -216,6 +216,14 @@ def test_truncation_warning_per_variable():
     p0 = grid.gaussian(mean=(0.0, 0.5), std=(0.4, 0.3))
     with pytest.warns(TruncationWarning, match=r"recovery \(w\)"):
         solve(net, grid, p0, t_span=(0.0, 0.2), dt=0.1, t_eval=[0.0, 0.2])
+    grid = make_grid(60, 60, x=(-1.0, 3.2))
+    with pytest.warns(TruncationWarning, match=r"voltage \(x\)"):
+        solve(net, grid, grid.gaussian(mean=(0.0, 0.5), std=(0.4, 0.3)), t_span=(0.0, 0.2), dt=0.1,
+              t_eval=[0.0, 0.2])
+    grid = make_grid(200, 8)
+    with pytest.warns(ResolutionWarning, match="recovery variable's standard deviation"):
+        solve(net, grid, grid.gaussian(mean=(0.0, 0.5), std=(0.4, 0.3)), t_span=(0.0, 0.2), dt=0.1,
+              t_eval=[0.0, 0.2])
 
 
 # -- inputs -------------------------------------------------------------------------------------------------------
