@@ -10,6 +10,10 @@ Writes benchmarks/results/two_variable.md. Measured on a (nx, nw) = (400, 200) G
 - one batched Scharfetter–Gummel solve ``solvers.kernels.sg_solve_rows`` over the 200·P rows of
   400 cells (the linear work of one coupling evaluation), best of repeated calls;
 - one w-step ``solvers.recovery.recovery_step`` over the 400·P rows of 200 cells;
+- accuracy against the exact Gaussian of the linear network (κ = 0, constant activation S ≡ 1,
+  J = 1, E = 0.5, (a, b, c, I) = (0.7, 0.8, 1, 0.2), σ = 0.5, σ_w = 0.3, N((0, 0.5), diag(0.16, 0.09))
+  at t = 0, T = 1): L1 errors with h_x, h_w and dt refined together, and the mean-voltage error
+  of gap-junction coupling at γ = 1e4 (resolved, well-prepared data) for euler and trbdf2;
 - FiPy (if importable): one implicit step of the same equation with frozen coupling on
   ``fipy.Grid2D`` with TransientTerm == DiffusionTerm(anisotropic coefficient diag(D, D_w))
   − ExponentialConvectionTerm(face velocity (v, g)), solved by FiPy's default solver.
@@ -24,7 +28,8 @@ import warnings
 
 import numpy as np
 
-from fokker import Grid, Grid2D, presets
+from fokker import Channel, FitzHughNagumo, Grid, Grid2D, Network, Population, Sigmoid, presets
+from fokker.exact_2d import gaussian_cell_averages, gaussian_moments, linear_fhn_matrices
 from solvers import solve
 from solvers.kernels import sg_solve_rows
 from solvers.controller import FixedSteps
@@ -126,6 +131,51 @@ def fipy_step_time(net, repeats: int) -> float | None:
     return best_time(lambda: equation.solve(var=p, dt=0.01), repeats)
 
 
+LINEAR = dict(a=0.7, b=0.8, c=1.0, current=0.2, cubic=0.0)
+MEAN0 = np.array([0.0, 0.5])
+
+
+def linear_network(gamma: float, electrical: bool, sigma_w: float) -> Network:
+    pop = Population("E", FitzHughNagumo(**LINEAR), sigma=0.5, sigma_w=sigma_w)
+    if electrical:
+        return Network([pop], [], [[]], gamma, electrical=[[1.0]])
+    return Network([pop], [Channel("exc", 0.5, Sigmoid(2.0, 0.0, 0.0), source="E")], [[1.0]], gamma)
+
+
+def joint_refinement() -> list[tuple[int, float, float]]:
+    """(n, dt, L1 error at T = 1) on n × n cells of [−3.2, 3.2] × [−1.5, 2.5] with dt = 10 / n (trbdf2)."""
+    net = linear_network(1.0, False, 0.3)
+    cov0 = np.diag([0.16, 0.09])
+    K, k = linear_fhn_matrices(0.7, 0.8, 1.0, 0.2, 1.0, 0.5)
+    mean, cov = gaussian_moments(K, k, (0.5, 0.3), MEAN0, cov0, 1.0)
+    out = []
+    for n in (50, 100, 200):
+        grid = Grid2D(Grid(-3.2, 3.2, n), Grid(-1.5, 2.5, n))
+        p0 = gaussian_cell_averages(grid.x.faces, grid.w.faces, MEAN0, cov0)
+        sol = solve(net, grid, p0, t_span=(0.0, 1.0), dt=10.0 / n, method="trbdf2", t_eval=[0.0, 1.0])
+        exact = gaussian_cell_averages(grid.x.faces, grid.w.faces, mean[0], cov[0])
+        out.append((n, 10.0 / n, float(grid.integrate(np.abs(sol.p[-1, 0] - exact)))))
+    return out
+
+
+def stiff_electrical() -> list[tuple[str, float, float, float]]:
+    """(method, dt, mean-voltage error, displacement) at T = 0.2, γ G = 1e4, 800 × 60 cells (11 per width)."""
+    gamma = 1e4
+    width = 0.5 / math.sqrt(2.0 * gamma)
+    cov0 = np.diag([width**2, 0.09])
+    grid = Grid2D(Grid(-0.15, 0.1, 800), Grid(-1.5, 2.5, 60))
+    p0 = gaussian_cell_averages(grid.x.faces, grid.w.faces, MEAN0, cov0)
+    K0, k0 = linear_fhn_matrices(0.7, 0.8, 1.0, 0.2, 0.0, 0.0)
+    means = gaussian_moments(K0, k0, (0.5, 0.0), MEAN0, cov0, [0.0, 0.2])[0]
+    out = []
+    for method in ("euler", "trbdf2"):
+        for dt in (0.02, 0.005):
+            sol = solve(linear_network(gamma, True, 0.0), grid, p0, t_span=(0.0, 0.2), dt=dt, method=method,
+                        t_eval=[0.0, 0.2])
+            out.append((method, dt, float(sol.mean()[-1, 0] - means[1, 0]), float(means[1, 0] - means[0, 0])))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
@@ -153,6 +203,19 @@ def main() -> None:
     for name, P, method, best, median, solve_rows, w_step, evals in rows:
         lines.append(f"| {name} | {P} | {method} | {1e3 * best:.2f} ({1e3 * median:.2f}) | {1e3 * solve_rows:.2f} | "
                      f"{best / solve_rows:.1f} | {1e3 * w_step:.2f} | {evals:.2f} |")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # coarse levels warn about resolution, as they should
+        refinement, stiff = joint_refinement(), stiff_electrical()
+    lines += ["", "Accuracy against the exact Gaussian of the linear network (trbdf2, h_x, h_w, dt refined together):", "",
+              "| n × n cells | dt | L1 error at T = 1 | observed order |", "|---|---|---|---|"]
+    for j, (n, dt, err) in enumerate(refinement):
+        order = "" if j == 0 else f"{math.log2(refinement[j - 1][2] / err):.2f}"
+        lines.append(f"| {n} × {n} | {dt:g} | {err:.3e} | {order} |")
+    lines += ["", "Gap junctions at γ G = 1e4 (800 × 60 cells, 11 across the width σ/√(2γG), well-prepared data): "
+              "error of the mean voltage at T = 0.2:", "",
+              "| method | dt (γ G dt) | error of x̄ | displacement of x̄ |", "|---|---|---|---|"]
+    for method, dt, err, disp in stiff:
+        lines.append(f"| {method} | {dt:g} ({1e4 * dt:g}) | {err:.2e} | {disp:.4f} |")
     lines += ["", "FiPy 2D (one backward-Euler step, frozen coupling, TransientTerm == DiffusionTerm(diag(D, D_w)) "
               "− ExponentialConvectionTerm((v, g)), default solver): "
               + ("not installed" if fipy_time is None else f"{1e3 * fipy_time:.1f} ms per step"), ""]

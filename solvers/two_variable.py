@@ -81,6 +81,9 @@ def check_grid_variables(net: Network, grid: object) -> None:
     if isinstance(grid, Grid) and net.variables == 2:
         raise ValueError("grid is a one-dimensional Grid but the network's populations have two variables "
                          "(x, w): pass grid=Grid2D(x_grid, w_grid)")
+    if not isinstance(grid, (Grid, Grid2D)):
+        raise TypeError(f"grid must be a fokker.Grid2D (two-variable networks) or a fokker.Grid, got "
+                        f"{type(grid).__name__}")
 
 
 class TwoVariableFrame(Frame):

@@ -247,6 +247,8 @@ def test_bad_inputs():
         solve(net, Grid(-3.0, 3.0, 20), np.ones(20) / 6.0, t_span=(0.0, 0.1))
     with pytest.raises(ValueError, match="grid"):
         solve(presets.ei_single(), grid, p0, t_span=(0.0, 0.1))
+    with pytest.raises(TypeError, match="grid must be"):
+        solve(net, None, p0, t_span=(0.0, 0.1))
     with pytest.raises(ValueError, match="backend"):
         solve(net, grid, p0, t_span=(0.0, 0.1), backend="fipy")
     with pytest.raises(ValueError, match="frame"):
