@@ -1,7 +1,6 @@
 """The two-variable (x, w) solver against the exact Gaussian of the linear FitzHugh–Nagumo network,
 and its invariants: mass, positivity, the exact w-mean recursion of the splitting, large γ."""
 import math
-import warnings
 
 import numpy as np
 import pytest
