@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from fokker import Grid, Network, checks
+from fokker import Grid, Grid2D, Network, checks
 
 from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, Run, run
@@ -23,6 +23,7 @@ from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
 from .trackers import check_callback, standard_trackers
+from .two_variable import check_grid_variables, solve_two_variable
 
 
 class BackendTable(Mapping):
@@ -133,7 +134,12 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         in the initial layer. The layer's error decreases with more cells (first order in the
         cell width for the collapse time).
     """
-    one_variable(net)
+    if isinstance(grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
+        # two-variable networks on a Grid2D: solvers.two_variable (a 1D grid is refused there)
+        check_grid_variables(net, grid)
+        return solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
+                                  backend=backend, tol=tol, frame=frame, progress=progress, rtol=rtol,
+                                  atol=atol, max_step=max_step, callback=callback)
     inputs.network_and_grid(net, grid)
     t0, t1 = checks.time_span(t_span)
     t_out = checks.output_times(t_eval, t0, t1)

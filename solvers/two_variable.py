@@ -1,0 +1,441 @@
+"""The two-variable (voltage x, recovery w) mean-field Fokker–Planck equation of FitzHugh–Nagumo networks.
+
+For each population α on [x_a, x_b] × [w_a, w_b] with zero flux on the whole boundary
+
+    ∂_t p_α = −∂_x (v_α p_α) − ∂_w (g_α p_α) + (σ_α²/2) ∂_xx p_α + (σ_w,α²/2) ∂_ww p_α,
+    v_α = f_α(x, w) + γ (B_α − A_α x),   g_α = c (x + a − b w),
+    A_α = Σ_k J_αk m_k + Σ_β G_αβ,   B_α = Σ_k J_αk m_k E_k + Σ_β G_αβ x̄_β,
+    m_k = ∫∫ S_k(x) p_src(k) dx dw,   x̄_β = ∫∫ x p_β dx dw.
+
+Scheme: Strang splitting y ↦ W(h/2) X(h) W(h/2) y on cell averages p_ij (x-cell i, w-cell j).
+
+- W(τ), the recovery part ∂_t p = −∂_w (g p) + D_w ∂_ww p at frozen x, is
+  ``solvers.recovery.recovery_step``: exact characteristics w ↦ w* + (w − w*) e^{−c b τ} with a
+  conservative second-order remap and, for D_w > 0, the exact discrete heat semigroup. It has no
+  time error, keeps every x-row's mass, p ≥ 0, and moves every row's first moment in w exactly
+  (M₁ ↦ θ M₁ + s M₀). Consecutive half steps are merged into one (exact, since W is a semigroup);
+  only at output times is the pending half step applied separately.
+- X(h), the voltage part ∂_t p = −∂_x (v p) + D ∂_xx p, is one step of an implicit method
+  (``solvers.methods``) of the semi-discrete system: one Scharfetter–Gummel tridiagonal system per
+  w-row (R = P·nw rows, solved together by the compiled kernel ``solvers.kernels.physical_evaluate``),
+  the face drift of row j being the exact mean of f(·, w_j) over the face (f is linear in w, so w_j
+  gives the exact cell mean in w too) plus γ (B − A x_face); every implicit stage converges the
+  K + P coupling scalars (activities m, and the mean voltages x̄ when there is electrical coupling)
+  by ``solvers.coupling.SecantNewton``. The x-part keeps every w-row's mass, so it leaves the
+  w-marginal, hence ∫ w p, unchanged; the w-part keeps every x-row's mass, so it leaves the
+  x-marginal, hence m and x̄, unchanged.
+
+Methods: "euler" (backward Euler: order 1, p ≥ 0 unconditionally); "trbdf2" (TR-BDF2, order 2,
+L-stable; the limiter of ``solvers.methods``, applied per w-row, keeps p ≥ 0); "bdf2" is advanced by TR-BDF2 in the
+x-part (noted in ``notes``): a two-step method inside a splitting takes its history from states
+that the intervening w-steps have moved, which costs the splitting its symmetry and second order.
+
+Properties (each tested): mass to round-off; p ≥ 0; the discrete w-mean moves exactly by the
+merged w-steps (w̄ ↦ θ w̄ + (1 − θ) w*(x̄) per w-step of length τ, θ = e^{−c b τ}, the exact
+time integral of the discrete ∫ g p at the frozen x-marginal); second order in time (Strang
+with TR-BDF2) and in h_x, h_w on smooth resolved problems; stable for every γ h (the voltage
+part is implicit, the recovery part exact). Step sizes: fixed, or error controlled (rtol) with
+the x-method's embedded estimate — the splitting error is not part of that estimate, so the
+error control is a control of the stiff voltage part only.
+
+Accuracy at large γ: the Scharfetter–Gummel flux moves the mean voltage with a relative
+velocity error ≈ (h_x/ε)²/6, ε = σ/√(2γA) the balanced width (second order in h_x, but relative
+to ε). On a grid that does not resolve ε (a ResolutionWarning) the density is pinned to the
+cells: with chemical coupling it still clamps at the right voltage (to within a cell), but
+with electrical coupling only the synchronised motion of the mean stalls. Resolve ε with ≥ 5
+cells there. With γ A h ≫ 1 prefer "euler" or small steps for "trbdf2": its trapezoidal first
+stage applies the stiff operator explicitly to the profile that the w-step has just moved, and
+the positivity limiter that then acts costs accuracy (measured in the tests and the benchmark).
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from fokker import FitzHughNagumo, Grid, Grid2D, Network, checks
+
+from . import diagnostics, inputs, kernels
+from .controller import AdaptiveSteps, FixedSteps, FINISHED, rescue
+from .coupling import CouplingError
+from .frame import Frame, State, StepStats
+from .methods import EULER, TRBDF2, Limiter, Method, Point
+from .recovery import recovery_step
+from .stepping import MAX_GROWTH, RESCUE_LEVELS
+from .trackers import CallbackTracker, Stop, Tracker, check_callback, standard_trackers
+from .two_variable_solution import TwoVariableSolution
+
+#: the method that advances the voltage part for each ``method`` name
+X_METHODS: dict[str, Method] = {"euler": EULER, "trbdf2": TRBDF2(), "bdf2": TRBDF2()}
+
+
+def check_grid_variables(net: Network, grid: object) -> None:
+    """ValueError naming ``grid`` when a two-variable network meets a 1D Grid or a one-variable one a Grid2D."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a fokker.Network, got {type(net).__name__}")
+    if isinstance(grid, Grid2D) and net.variables != 2:
+        raise ValueError(f"grid is a Grid2D (x, w) but the network's populations have {net.variables} "
+                         "variable: use a fokker.Grid for one-variable networks")
+    if isinstance(grid, Grid) and net.variables == 2:
+        raise ValueError("grid is a one-dimensional Grid but the network's populations have two variables "
+                         "(x, w): pass grid=Grid2D(x_grid, w_grid)")
+    if not isinstance(grid, (Grid, Grid2D)):
+        raise TypeError(f"grid must be a fokker.Grid2D (two-variable networks) or a fokker.Grid, got "
+                        f"{type(grid).__name__}")
+
+
+class TwoVariableFrame(Frame):
+    """The voltage part X(h) of the splitting on the frame contract, plus the recovery part W(τ).
+
+    A state's density is stored as (P, nw·nx), w-row major (row j holds the x-cells of w_j), so
+    the rows of the voltage solves are contiguous; :meth:`density` gives the (P, nx, nw) view.
+    Coupling unknowns u = (internal activities, mean voltages if electrical).
+    """
+
+    nonnegative = True
+
+    def __init__(self, net: Network, grid: Grid2D, tol: float) -> None:
+        if math.isinf(net.gamma):
+            raise ValueError("gamma = inf has no physical-frame equation; the two-variable solver needs finite gamma")
+        for pop in net.populations:
+            if not isinstance(pop.intrinsic, FitzHughNagumo):
+                raise TypeError(f"population {pop.name!r}: the two-variable solver needs a fokker.FitzHughNagumo "
+                                f"intrinsic (g = c (x + a − b w)), got {pop.intrinsic!r}")
+        self.electrical = net.has_electrical
+        super().__init__(net, grid.x, tol, np.ones(net.P) if self.electrical else None)
+        self.grid2d = grid
+        self.nx, self.nw = grid.shape
+        self.h_w = grid.w.width
+        self.x_faces = np.ascontiguousarray(grid.x.inner_faces)
+        xc, wc = grid.x.centers, grid.w.centers
+        self.f_faces = np.stack([pop.intrinsic.face_average(xc[:-1][None, :], xc[1:][None, :], wc[:, None])
+                                 for pop in net.populations])                        # (P, nw, nx − 1)
+        self.quadrature = np.ascontiguousarray(net.activation_table(xc)[self.internal] * grid.x.width)
+        self.source = np.ascontiguousarray(self.src, dtype=np.int64)
+        self.row_weights = np.full(self.nw, self.h_w)
+        self.row_diffusion = np.repeat(self.D, self.nw)
+        intr = [pop.intrinsic for pop in net.populations]
+        self.a, self.b, self.c = (np.array([getattr(f, name) for f in intr]) for name in ("a", "b", "c"))
+        self.D_w = net.diffusion_w
+        self._zeros = np.zeros(net.P)
+        self.recovery_steps = 0
+        self.w_clipped_mass = 0.0
+        self.w_moment_defect = 0.0
+
+    # -- layout ---------------------------------------------------------------------------------
+    def density(self, p: np.ndarray) -> np.ndarray:
+        """(P, nx, nw) view of a state density (P, nw·nx)."""
+        return p.reshape(self.net.P, self.nw, self.nx).transpose(0, 2, 1)
+
+    def flat(self, density: np.ndarray) -> np.ndarray:
+        """State layout (P, nw·nx) of a density (P, nx, nw)."""
+        return np.ascontiguousarray(density.transpose(0, 2, 1)).reshape(self.net.P, -1)
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def means(self, p: np.ndarray) -> np.ndarray:
+        """Mean voltages x̄_α = Σ_ij x_i p_ij h_x h_w, (P,)."""
+        rows = p.reshape(self.net.P, self.nw, self.nx)
+        return (rows.sum(axis=1) @ self.grid.centers) * (self.h * self.h_w)
+
+    def activities(self, p: np.ndarray, t: float) -> np.ndarray:
+        """m_k = Σ_ij S_k(x_i) p_src(k),ij h_x h_w, or a_k(t)."""
+        m = self.net.external_activities(t)
+        marginal = p.reshape(self.net.P, self.nw, self.nx).sum(axis=1) * self.h_w     # (P, nx)
+        m[self.internal] = np.einsum("ki,ki->k", self.quadrature, marginal[self.src])
+        return m
+
+    def _unknowns(self, m: np.ndarray, xbar: np.ndarray) -> np.ndarray:
+        u = m[self.internal]
+        return np.concatenate([u, xbar]) if self.electrical else u.copy()
+
+    def _coupling(self, m: np.ndarray, xbar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(γA, γB) (P,) for activities m and mean voltages xbar."""
+        A, B = self.net.coupling(m, xbar if self.electrical else None)
+        return self.net.gamma * A, self.net.gamma * B
+
+    def row_drift(self, m: np.ndarray, xbar: np.ndarray) -> np.ndarray:
+        """Face drift of every row, (P·nw, nx − 1)."""
+        gA, gB = self._coupling(m, xbar)
+        drift = self.f_faces + (gB[:, None] - gA[:, None] * self.x_faces[None, :])[:, None, :]
+        return drift.reshape(-1, self.nx - 1)
+
+    def recover(self, state: State, tau: float) -> State:
+        """W(τ) applied to a state: m and x̄ are kept (the x-marginal does not change); τ = 0: the state."""
+        if tau == 0.0:
+            return state
+        step = recovery_step(self.density(state.p), self.grid.centers, self.grid2d.w.lower, self.grid2d.w.upper,
+                             self.a, self.b, self.c, tau, self.D_w)
+        self.recovery_steps += 1
+        self.w_clipped_mass = max(self.w_clipped_mass, float(np.max(step.clipped_mass)))
+        self.w_moment_defect = max(self.w_moment_defect, float(np.max(np.abs(step.moment_defect))))
+        return State(self.flat(step.density), state.mu, state.m, state.u)
+
+    # -- frame contract -----------------------------------------------------------------------------
+    def initial_state(self, p0: np.ndarray, t0: float, mu0: np.ndarray | None = None) -> State:
+        return self.adopt(p0, self._zeros, t0)
+
+    def adopt(self, p: np.ndarray, mu: np.ndarray, t: float) -> State:
+        m = self.activities(p, t)
+        return State(p, self._zeros, m, self._unknowns(m, self.means(p)))
+
+    def stage(self, rhs_p, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
+        """Solve α p − a L(m, x̄) p = rhs row by row with m = ∫∫ S p and x̄ = ∫∫ x p converged."""
+        external = self.net.external_activities(t)
+        P = self.net.P
+        rhs = np.ascontiguousarray(rhs_p).reshape(P, self.nw, self.nx)
+
+        def evaluate(u):
+            m = external.copy()
+            m[self.internal] = u[:self.K]
+            xbar = u[self.K:] if self.electrical else self._zeros
+            gA, gB = self._coupling(m, xbar)
+            p, m_int, xbar_hat = kernels.physical_evaluate(self.f_faces, gA, gB, self.x_faces, self.D, self.h,
+                                                           alpha, a, rhs, self.quadrature, self.source,
+                                                           self.row_weights)
+            self.linear_solves += P * self.nw
+            m_hat = external.copy()
+            m_hat[self.internal] = m_int
+            hat = np.concatenate([m_int, xbar_hat]) if self.electrical else m_int
+            return u - hat, (p, m_hat, xbar_hat)
+
+        _, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, u_guess)
+        return State(p.reshape(P, -1), self._zeros, m_hat, self._unknowns(m_hat, xbar_hat))
+
+    def rate(self, state: State, t: float):
+        """(L(m, x̄) p, 0) at a converged state."""
+        xbar = state.u[self.K:] if self.electrical else self._zeros
+        dp = kernels.sg_apply_rows(self.row_drift(state.m, xbar), self.row_diffusion, self.h,
+                                   state.p.reshape(-1, self.nx))
+        return dp.reshape(self.net.P, -1), self._zeros
+
+    def growth_rate(self, state: State, t: float) -> float:
+        """γ × the fast growth rate of the concentrated network at the mean voltages (≥ 0)."""
+        return self.net.gamma * self.fast_growth(self.means(state.p), t)
+
+    def expected_width(self, m: np.ndarray) -> np.ndarray:
+        """Balanced voltage width σ / √(2 γ A) (∞ where γ A = 0)."""
+        gA = self.net.gamma * self.net.conductance(m)
+        with np.errstate(divide="ignore"):
+            return np.where(gA > 0, self.net.sigma / np.sqrt(2.0 * np.maximum(gA, 1e-300)), np.inf)
+
+    def stats(self) -> dict:
+        out = super().stats()
+        out.update(recovery_steps=self.recovery_steps, w_clipped_mass=self.w_clipped_mass,
+                   w_moment_defect=self.w_moment_defect)
+        return out
+
+
+class RowLimiter(Limiter):
+    """The positivity limiter of ``solvers.methods`` applied to every w-row separately.
+
+    A stage right-hand side (P, nw·nx) has its negative entries set to 0 and each w-row rescaled
+    to keep that row's sum, so the voltage step keeps every w-row's mass (hence the w-marginal
+    and the exact w-mean identity) also when the limiter acts. A row whose entries are all ≤ 0
+    (a row sum at the round-off level, far in the tails) is set to 0.
+    """
+
+    def __init__(self, cells: int) -> None:
+        super().__init__(True)
+        self.cells = cells
+
+    def __call__(self, rhs: np.ndarray) -> np.ndarray:
+        if rhs.min() >= 0.0:
+            return rhs
+        self.count += 1
+        rows = rhs.reshape(-1, self.cells)
+        clipped = np.maximum(rows, 0.0)
+        kept = clipped.sum(axis=1, keepdims=True)
+        total = rows.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where((kept > 0.0) & (total > 0.0), total / kept, 0.0)
+        return (clipped * factor).reshape(rhs.shape)
+
+
+def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray, scheme: Method, policy,
+               trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
+    """Advance by Strang steps W(h/2) X(h) W(h/2) through the output times (see the module docstring).
+
+    The policy (``solvers.controller.FixedSteps`` or ``AdaptiveSteps``) proposes the steps; a step
+    is shortened to λ h ≤ MAX_GROWTH while the network has a growing mode λ; an x-step whose
+    coupling fails is rejected (adaptive runs, up to RESCUE_LEVELS times) or retaken as
+    backward-Euler substeps (``solvers.controller.rescue``). The second half w-step of a step
+    and the first of the next are applied together, except at output times.
+    Returns (outputs, stats, status, message).
+    """
+    limit = RowLimiter(frame.nx)
+    stats = StepStats()
+    step_trackers = [tr for tr in trackers if tr.every_step]
+    output_trackers = [tr for tr in trackers if not tr.every_step]
+    watched = any(isinstance(tr, CallbackTracker) for tr in step_trackers)
+    outputs: list[tuple[float, State]] = []
+    status, message = 0, FINISHED
+    t, state, pending = t0, state0, 0.0          # pending: the w-time still owed to ``state``
+    previous: Point | None = None                # the last accepted point: the coupling guesses extrapolate
+    failures = 0
+    for tr in trackers:
+        tr.start(t0, float(t_out[-1]))
+    try:
+        for target in t_out:
+            while t < target:
+                t_new = policy.next_time(t, float(target))
+                rate = frame.growth_rate(state, t)
+                if rate * (t_new - t) > MAX_GROWTH:
+                    t_new = t + MAX_GROWTH / rate
+                    stats.substeps += 1
+                h = t_new - t
+                start = Point(t, frame.recover(state, pending + 0.5 * h))
+                try:
+                    history = [start] if previous is None else [previous, start]
+                    step = scheme.step(frame, history, t_new, limit, policy.adaptive)
+                    stats.stages += step.stages
+                    new = step.point.state
+                except CouplingError:
+                    if policy.adaptive and failures < RESCUE_LEVELS:
+                        frame.reset_coupling()
+                        stats.rejected_steps += 1
+                        failures += 1
+                        policy.failed(h)
+                        continue
+                    point, used = rescue(frame, start, t_new)
+                    stats.rescued_steps += 1
+                    stats.stages += used
+                    step, new = None, point.state
+                if step is not None and policy.adaptive:
+                    error = policy.norm(step.error, start.state, new)
+                    if error > 1.0:
+                        stats.rejected_steps += 1
+                        policy.rejected(h, error, step.error_order)
+                        continue
+                    stats.max_error_estimate = max(stats.max_error_estimate, error)
+                    stats.last_error_estimate = error
+                    policy.accepted(t_new, h, error, step.error_order)
+                else:
+                    policy.accepted(t_new, h, 0.0, 1)
+                failures = 0
+                stats.steps += 1
+                previous = Point(t, start.state)
+                t, state, pending = t_new, new, 0.5 * h
+                request = None
+                if step_trackers:
+                    # the trackers (the user's callback) see the density with its half recovery step done
+                    synced = frame.recover(state, pending) if watched else state
+                    for tr in step_trackers:
+                        request = tr.handle(t, synced, frame) or request
+                if isinstance(request, Stop):
+                    status, message = 1, request.message
+                    state, pending = (synced, 0.0) if watched else (state, pending)
+                    break
+            if status == 1:
+                if t >= target:                       # the output time was reached: keep it
+                    outputs.append((t, frame.recover(state, pending)))
+                break
+            if pending > 0.0:
+                state, pending = frame.recover(state, pending), 0.0
+            outputs.append((t, state))
+            request = None
+            for tr in output_trackers:
+                request = tr.handle(t, state, frame) or request
+            if isinstance(request, Stop):
+                status, message = 1, request.message
+                break
+    finally:
+        for tr in trackers:
+            tr.finish()
+    stats.limited_stages = limit.count
+    out = stats.as_dict()
+    out.update(frame.stats())
+    return outputs, out, status, message
+
+
+def initial_density(p0: object, P: int, grid: Grid2D, notes: list[str]) -> np.ndarray:
+    """p0 as (P, nx, nw): (nx, nw) accepted when P == 1; finite, ≥ 0, normalised to unit mass (with a note)."""
+    arr = checks.finite_array("p0", p0, nonnegative=True)
+    nx, nw = grid.shape
+    if arr.ndim == 2 and P == 1:
+        arr = arr[None]
+    if arr.shape != (P, nx, nw):
+        allowed = f"({nx}, {nw}) or {(P, nx, nw)}" if P == 1 else f"{(P, nx, nw)}"
+        raise ValueError(f"p0 must have shape {allowed} (P populations × nx × nw cells of the Grid2D), "
+                         f"got {np.shape(p0)}")
+    arr = arr.copy()
+    mass = grid.integrate(arr)
+    if np.any(mass <= 0):
+        raise ValueError(f"p0 has zero mass for population {int(np.argmin(mass))}; a density needs mass > 0")
+    if np.any(np.abs(mass - 1.0) > 1e-12):
+        notes.append(f"p0 had mass {np.array2string(mass, precision=6)}; normalised to 1")
+        arr /= mass[:, None, None]
+    return arr
+
+
+def check_two_variable_outputs(frame: TwoVariableFrame, sol: TwoVariableSolution) -> None:
+    """Truncation and resolution warnings (once per kind and variable) at the output times."""
+    names = sol.network.population_names
+    grid = sol.grid
+    warned_x: set = set()
+    warned_w: set = set()
+    marg_x, marg_w = sol.marginal_x(), sol.marginal_w()
+    std_w = sol.std_w()
+    for k, t in enumerate(sol.t):
+        diagnostics.check_resolution(frame.expected_width(sol.activity[k]), grid.x.width, names, warned_x)
+        diagnostics.check_boundary(marg_x[k], grid.x.width, float(t), names, warned_x,
+                                   advice="widen the voltage (x) grid")
+        diagnostics.check_boundary(marg_w[k], grid.w.width, float(t), names, warned_w,
+                                   advice="widen the recovery (w) grid")
+        cells = std_w[k] / grid.w.width
+        if "resolution" not in warned_w and np.any(cells < diagnostics.CELLS_PER_WIDTH):
+            a = int(np.argmin(cells))
+            warned_w.add("resolution")
+            checks.warn(f"population {names[a]!r}: the recovery variable's standard deviation {std_w[k, a]:.3e} "
+                        f"spans only {cells[a]:.2f} cells of width {grid.w.width:.3e} at t={float(t):g} (want >= "
+                        f"{diagnostics.CELLS_PER_WIDTH:g}); refine the w-grid", diagnostics.ResolutionWarning)
+
+
+def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
+                       method: str = "bdf2", backend: str = "native", tol: float = 1e-10,
+                       frame: str = "physical", progress: bool = False, rtol: float | None = None,
+                       atol: float = 1e-10, max_step: float = math.inf,
+                       callback: Callable | None = None) -> TwoVariableSolution:
+    """Solve the two-variable mean-field equation of a FitzHugh–Nagumo ``net`` on a ``Grid2D`` (module docstring).
+
+    Called by :func:`solvers.solve` when ``grid`` is a :class:`fokker.Grid2D`; the arguments are
+    those of ``solve`` with: p0 of shape (nx, nw) when P == 1 or (P, nx, nw); method "euler",
+    "trbdf2" or "bdf2" (the voltage part then by TR-BDF2, see the module docstring); backend
+    "native" and frame "physical" only; callback(t, p (P, nx, nw), m) -> bool.
+    """
+    check_grid_variables(net, grid)
+    t0, t1 = checks.time_span(t_span)
+    t_out = checks.output_times(t_eval, t0, t1)
+    dt, method, tol = inputs.options(dt, method, tol)
+    rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
+    callback = check_callback(callback)
+    if backend != "native":
+        raise ValueError(f"backend must be 'native' for a Grid2D (the two-variable solver), got {backend!r}")
+    if frame != "physical":
+        raise ValueError(f"frame must be 'physical' for a Grid2D (the two-variable solver), got {frame!r}")
+    notes: list[str] = []
+    p0 = initial_density(p0, net.P, grid, notes)
+    if method == "bdf2":
+        notes.append("method 'bdf2': the voltage part of each Strang step is advanced by TR-BDF2 (a two-step "
+                     "method's history would mix split steps and lose second order)")
+    solver = TwoVariableFrame(net, grid, tol)
+    scheme = X_METHODS[method]
+    policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt, scheme)
+    policy.set_limit(max_step)
+    start = time.perf_counter()
+    state0 = solver.initial_state(solver.flat(p0), t0)
+    outputs, stats, status, message = strang_run(
+        solver, state0, t0, t_out, scheme, policy,
+        standard_trackers(progress, callback, f"{method} (two-variable)",
+                          view=lambda state, fr: fr.density(state.p).copy()))
+    stats["wall_time"] = time.perf_counter() - start
+    states = [s for _, s in outputs]
+    sol = TwoVariableSolution(t=t_out[:len(states)], p=np.stack([solver.density(s.p) for s in states]),
+                              activity=np.stack([s.m for s in states]), grid=grid, network=net, method=method,
+                              stats=stats, notes=notes, status=status, message=message)
+    if stats["w_clipped_mass"] > diagnostics.BOUNDARY_MASS_TOL:
+        notes.append(f"the recovery characteristics carried mass up to {stats['w_clipped_mass']:.2e} per x-row "
+                     "through a w-wall (kept in the end cell): widen the w-grid")
+    check_two_variable_outputs(solver, sol)
+    return sol
