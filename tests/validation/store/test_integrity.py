@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from validation.config import load
@@ -66,7 +67,9 @@ def test_a_damaged_file_of_the_old_format_is_found_by_opening_it(tmp_path):
     assert store.digest_path(good).read_text() == file_digest(good)     # digests added from then on
     assert store.digest_path(bad).read_text() == file_digest(bad)
     clean = sweep.run_study(config, tmp_path / "clean", progress=False)
-    assert_same_numbers(resumed.dataset, clean.dataset)
+    # the healthy point was computed by the code that wrote the fixture: equal to round-off
+    for name in clean.dataset.data_vars:
+        np.testing.assert_allclose(resumed.dataset[name].values, clean.dataset[name].values, rtol=1e-12, atol=0)
 
 
 def test_reading_a_damaged_folder_names_the_file(config, tmp_path):
