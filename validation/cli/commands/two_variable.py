@@ -73,13 +73,15 @@ def solve_command(args: argparse.Namespace, config, net, grid) -> int:
     out = output_dir(args, RESULTS / Path(args.config).stem)
     sol = solve(net, grid, config.initial_density(grid, net.P), progress=not args.no_progress,
                 **config.solver_options())
-    data = write_netcdf(solution_dataset(sol, config), out / "solution.nc")
+    ds = solution_dataset(sol, config)
+    data = write_netcdf(ds, out / "solution.nc")
+    mean_x, std_x, mean_w, std_w = (ds[name].values for name in ("mean", "std", "mean_w", "std_w"))
     figs = density_phase_plane(sol, out / "phase_plane")
-    figs += phase_moments_figure(sol.t, sol.mean(), sol.std(), sol.mean_w(), sol.std_w(), net.population_names,
+    figs += phase_moments_figure(sol.t, mean_x, std_x, mean_w, std_w, net.population_names,
                                  out / "moments", f"Fokker-Planck solution, gamma = {net.gamma:g}")
     print(f"solved {net!r} on {grid!r} to t = {sol.t[-1]:g} "
           f"({sol.stats.get('steps', '?')} steps, {sol.stats.get('wall_time', float('nan')):.2f} s); "
-          f"{_final(net.population_names, sol.mean(), sol.mean_w(), sol.std())}")
+          f"{_final(net.population_names, mean_x, mean_w, std_x)}")
     _report([data, *figs])
     return 0 if np.all(np.isfinite(sol.p)) else 1
 
