@@ -52,7 +52,7 @@ def draw_nullclines(ax, intrinsic, x_range: tuple[float, float], w_range: tuple[
 
 def _mean_path(ax, mean_x, mean_w, k: int) -> None:
     """The mean trajectory (x̄(t), w̄(t)) up to output index k (its end marks the panel's time)."""
-    ax.plot(mean_x[:k + 1], mean_w[:k + 1], color="cyan", lw=0.8, alpha=0.7, label="mean (x, w) up to t")
+    ax.plot(mean_x[:k + 1], mean_w[:k + 1], color="cyan", lw=0.8, alpha=0.7, label="mean (x, w)")
 
 
 ZOOM_STDS = 5.0
@@ -114,7 +114,7 @@ def density_phase_plane(sol, stem: str | Path, count: int = SNAPSHOTS) -> list[P
             ax.set_xlim(*box[0])
             ax.set_ylim(*box[1])
             ax.set_title(f"{pop.name}, t = {sol.t[k]:g}, max p = {sol.p[k, a].max():.3g}", fontsize=9)
-    axes[0, 0].legend(loc="lower left", fontsize=7, framealpha=0.5)
+    axes[0, 0].legend(loc="upper left", fontsize=7, framealpha=0.5)
     _label(axes, net.population_names)
     fig.suptitle(f"Fokker-Planck density p(x, w), gamma = {net.gamma:g}", y=1.0, va="bottom")
     return save_figure(fig, stem)
@@ -145,7 +145,7 @@ def particle_phase_plane(run, box, stem: str | Path, count: int = SNAPSHOTS, sho
             ax.set_xlim(*box[0])
             ax.set_ylim(*box[1])
             ax.set_title(f"{pop.name}, t = {run.t[k]:g}", fontsize=9)
-    axes[0, 0].legend(loc="lower left", fontsize=7, framealpha=0.5, markerscale=4)
+    axes[0, 0].legend(loc="upper left", fontsize=7, framealpha=0.5, markerscale=4)
     _label(axes, net.population_names)
     fig.suptitle(f"particles: {pick.size} of n = {run.n} neurons shown, gamma = {net.gamma:g}", y=1.0,
                  va="bottom")
