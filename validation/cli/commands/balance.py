@@ -2,7 +2,9 @@
 
 Prints one row per balance point x̄ (docs/theory/balance.md): the voltages x̄_α, the limiting
 conductances Ā_α, the eigenvalues of the net-current Jacobian ∂F/∂x and whether the
-point is stable (all real parts < 0), and the residual max |F_α(x̄)|.
+point is stable (all real parts < 0), the residual max |F_α(x̄)| and whether the point is
+isolated ("yes"), or lies on a continuum of balance points ("no" with the neutral directions,
+the orthonormal columns of ``BalancePoint.neutral``).
 Exit code 0 when at least one balance point exists, 1 otherwise.
 """
 from __future__ import annotations
@@ -20,16 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="time at which external activities a_k(t) are taken (default: time.t0)")
 
 
+def _isolated(bp) -> str:
+    """"yes", or "no, along (v_1, ..., v_P)" with each neutral direction of the continuum."""
+    if bp.isolated:
+        return "yes"
+    return "no, along " + "; ".join("(" + ", ".join(f"{v:.4g}" for v in d) + ")" for d in bp.neutral.T)
+
+
 def table(net, points) -> str:
     """The balance points as a fixed-width text table."""
     names = net.population_names
     header = (["#"] + [f"xbar[{n}]" for n in names] + [f"Abar[{n}]" for n in names]
-              + ["eigenvalues", "stable", "residual"])
+              + ["eigenvalues", "stable", "residual", "isolated"])
     rows = []
     for i, bp in enumerate(points):
         eig = ", ".join(f"{e.real:.4g}" + (f"{e.imag:+.3g}j" if abs(e.imag) > 0 else "") for e in bp.eigenvalues)
         rows.append([str(i)] + [f"{v:.6f}" for v in bp.voltage] + [f"{v:.6f}" for v in bp.conductance]
-                    + [eig, "yes" if bp.stable else "no", f"{bp.residual:.1e}"])
+                    + [eig, "yes" if bp.stable else "no", f"{bp.residual:.1e}", _isolated(bp)])
     widths = [max(len(r[j]) for r in [header] + rows) for j in range(len(header))]
     fmt = lambda r: "  ".join(c.rjust(w) for c, w in zip(r, widths))
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])

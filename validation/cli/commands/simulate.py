@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ...store import package_versions, write_netcdf
+from . import two_variable
 from ._common import RESULTS, add_config, add_output, load_config, output_dir
 from .solve import moments_figure
 
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         config = config.replace("particles", **overrides)
     opts = config["particles"]
     n, seed = opts["n"], opts["seed"]
+    if net.variables == 2:
+        return two_variable.simulate_command(args, config, net, grid)
     out = output_dir(args, RESULTS / Path(args.config).stem)
     print(f"simulating {n} neurons x {net.P} population(s), {config.t_eval.size} output times ...", flush=True)
     run_ = simulate_particles(net, n, (grid, config.initial_density(grid, net.P)), config.t_span,

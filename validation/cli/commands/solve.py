@@ -15,6 +15,7 @@ import numpy as np
 
 from ...output import heat_map, plain_log_scale, pyplot, save_figure
 from ...store import package_versions, write_netcdf
+from . import two_variable
 from ._common import RESULTS, add_config, add_output, load_config, output_dir
 
 HELP = "solve the mean-field Fokker-Planck equation of a configuration; write data and figures"
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from solvers import solve
     net = config.network()
     grid = config.grid()
+    if net.variables == 2:
+        return two_variable.solve_command(args, config, net, grid)
     out = output_dir(args, RESULTS / Path(args.config).stem)
     sol = solve(net, grid, config.initial_density(grid, net.P), progress=not args.no_progress,
                 **config.solver_options())
