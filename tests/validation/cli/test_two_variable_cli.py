@@ -2,7 +2,7 @@
 
 The configuration is examples/fhn_electrical.toml with a coarser grid, a short time span, few
 particles (the w-grid is the shipped one) and gamma = 1 (``--gamma``): its voltage width σ/√(2γG) = 0.21 then spans the 5 cells that
-the solver asks for (at the shipped gamma = 100 it needs 1400 cells over [-3, 3]); every other
+the solver asks for (the shipped gamma = 10 is resolved by its 600 cells); every other
 setting is the shipped one, and the commands must print no warning.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_solve_writes_the_density_moments_and_phase_plane(electrical, tmp_path, 
         assert f"wrote {out / name}" in stdout
     ds = read_netcdf(out / "solution.nc")
     assert ds["p"].dims == ("t", "population", "x", "w")
-    assert dict(ds["p"].sizes) == {"t": 5, "population": 1, "x": 150, "w": 160}
+    assert dict(ds["p"].sizes) == {"t": 5, "population": 1, "x": 150, "w": 240}
     for name in ("mean", "std", "mean_w", "std_w", "mass"):
         assert ds[name].dims == ("t", "population")
     assert ds["activity"].dims == ("t", "channel")
@@ -69,7 +69,7 @@ def test_solve_writes_the_density_moments_and_phase_plane(electrical, tmp_path, 
     # to the midpoint-rule error of the cells (h_x = 0.04, h_w = 0.025: the variance gains h^2/12)
     np.testing.assert_allclose([ds["mean"][0, 0], ds["mean_w"][0, 0]], [-1.0, 0.5], atol=1e-6)
     np.testing.assert_allclose(ds["std"][0, 0], np.sqrt(0.04 + 0.04**2 / 12), rtol=1e-4)
-    np.testing.assert_allclose(ds["std_w"][0, 0], np.sqrt(0.04 + 0.025**2 / 12), rtol=1e-4)
+    np.testing.assert_allclose(ds["std_w"][0, 0], np.sqrt(0.04 + (4.0 / 240) ** 2 / 12), rtol=1e-4)
     assert ds.attrs["gamma"] == 1.0
 
 

@@ -85,9 +85,9 @@ def _same_network(net, ref):
         np.testing.assert_array_equal(a.conductance, b.conductance)
 
 
-def test_fhn_electrical_example_is_the_preset_at_gamma_100_on_a_grid_holding_the_limit_cycle():
+def test_fhn_electrical_example_is_the_preset_on_a_grid_holding_the_limit_cycle():
     config = load(ROOT / "examples" / "fhn_electrical.toml")
-    _same_network(config.network(), presets.fhn_electrical(100.0))
+    _same_network(config.network(), presets.fhn_electrical(config["network"]["gamma"], sigma_w=0.05))
     (point,) = config.network().balance()
     assert not point.isolated                                       # electrical only: a line of balance points
     grid = config.grid()
@@ -104,7 +104,7 @@ def test_fhn_pair_example_is_the_preset_written_out():
     config = load(ROOT / "examples" / "fhn_pair.toml")
     assert "preset" not in config["network"] and config["network"]["channels"]
     gamma = config["network"]["gamma"]
-    _same_network(config.network(), presets.fhn_pair(gamma))
+    _same_network(config.network(), presets.fhn_pair(gamma, sigma_w=0.05))
     (point,) = config.network().balance()
     np.testing.assert_allclose(point.voltage, [0.163573, 0.372470], atol=1e-6)
     p0 = config.initial_density()
