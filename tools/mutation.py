@@ -16,6 +16,7 @@ The score is killed / (mutants − equivalent − stale). Usage::
     python tools/mutation.py                 # all mutants, 2 at a time
     python tools/mutation.py --jobs 1 --only M03 M17
     python tools/mutation.py --list
+    python tools/mutation.py --only M41 --no-baseline --pytest-args "--deselect tests/x.py::test_y"
 
 The unmutated suite runs first (in a scratch copy too) and must pass, so that a failure always
 means the mutant was caught.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -119,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write the outcomes to this JSON file")
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. a --deselect)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the unmutated run (only when it is known to pass, e.g. reruns with --only)")
     args = parser.parse_args(argv)
-    extra = args.pytest_args.split()
+    extra = shlex.split(args.pytest_args)
     if args.jobs < 1:
         parser.error("--jobs must be >= 1")
     chosen = [m for m in MUTANTS if not args.only or m.id in args.only]
@@ -128,11 +132,16 @@ def main(argv: list[str] | None = None) -> int:
         for m in chosen:
             print(f"{m.id}  {m.file:38s} {m.description}")
         return 0
-    baseline = run_one(None, args.python, args.timeout, extra)
-    print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
-    if baseline.status != "passed":
-        print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
-        return 1
+    if args.only:
+        unknown = sorted(set(args.only) - {m.id for m in MUTANTS})
+        if unknown:
+            parser.error(f"unknown mutant ids: {' '.join(unknown)}")
+    if not args.no_baseline:
+        baseline = run_one(None, args.python, args.timeout, extra)
+        print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
+        if baseline.status != "passed":
+            print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
+            return 1
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
