@@ -1,0 +1,115 @@
+"""Regression tests that pin formulas of the stepping core which the integration tests leave free.
+
+Each test states the exact property it checks (a controller formula, the secant condition of
+Broyden's update, backtracking, the converged residual, the exact stage mass, the series of
+log B); they were written against defects that ``tools/mutation.py`` showed the rest of the
+suite to accept.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from solvers.controller import MAX_FACTOR, SAFETY, AdaptiveSteps
+from solvers.coupling import CouplingError, SecantNewton
+from solvers.fluxes import stage_bands
+from solvers.linalg import solve_stage
+from solvers.log_density import SERIES_BELOW, log_bernoulli
+from solvers.methods import METHODS
+
+EPS = np.finfo(float).eps
+
+
+# -- the step-size controller ----------------------------------------------------------------------
+def test_pi_controller_factor_uses_both_errors_with_their_exponents():
+    """h_new = h · SAFETY ‖e‖^(−0.7/k) ‖e_prev‖^(0.4/k) (inside the clip), e_prev the previous accepted error."""
+    policy = AdaptiveSteps(1e-6, 0.0, math.inf, 0.1, METHODS["trbdf2"]())
+    k, h = 3, 0.1
+    policy.accepted(0.1, h, 0.5, k)               # first step: e_prev = 1
+    assert policy.h == pytest.approx(h * SAFETY * 0.5 ** (-0.7 / k), rel=1e-14)
+    policy.accepted(0.2, h, 0.25, k)
+    assert policy.h == pytest.approx(h * SAFETY * 0.25 ** (-0.7 / k) * 0.5 ** (0.4 / k), rel=1e-14)
+    policy.accepted(0.3, h, 1e-12, k)             # a tiny error: growth capped at MAX_FACTOR
+    assert policy.h == pytest.approx(h * MAX_FACTOR, rel=1e-14)
+
+
+def test_no_step_growth_right_after_a_rejection():
+    """After a rejected step the next accepted step may shrink but never grows, whatever its error."""
+    policy = AdaptiveSteps(1e-6, 0.0, math.inf, 0.1, METHODS["trbdf2"]())
+    policy.rejected(0.1, 8.0, 3)
+    assert policy.h == pytest.approx(0.1 * max(0.2, SAFETY * 8.0 ** (-1.0 / 3)), rel=1e-14)
+    h = policy.h
+    policy.accepted(h, h, 1e-6, 3)                # an error that would allow ×5 growth
+    assert policy.h == h
+    policy.accepted(2 * h, h, 1e-6, 3)            # the step after that may grow again
+    assert policy.h > h
+
+
+# -- the secant–Newton coupling solver -------------------------------------------------------------
+def test_broyden_update_satisfies_the_secant_condition():
+    """After one step du from an inexact Jacobian J0 on r(u) = A u − b, the updated J satisfies
+    J du = Δr = A du exactly (Broyden's good update) and differs from J0 only along du."""
+    A = np.array([[2.0, 0.3, 0.0], [0.1, 1.5, -0.2], [0.0, 0.4, 3.0]])
+    b = np.array([1.0, -2.0, 0.5])
+    J0 = A + 0.02 * np.array([[1.0, -0.5, 0.3], [0.2, 0.7, -0.1], [-0.4, 0.1, 0.6]])
+    solver = SecantNewton(1e-14, np.ones(3), np.ones(3), max_evaluations=1)
+    solver.jacobian = J0.copy()
+    u0 = np.zeros(3)
+    with pytest.raises(CouplingError):            # one iteration only, then the evaluation budget is spent
+        solver.solve(lambda u: (A @ u - b, None), u0)
+    du = -np.linalg.solve(J0, A @ u0 - b)
+    assert solver.jacobian is not None             # good progress: the updated Jacobian is kept
+    np.testing.assert_allclose(solver.jacobian @ du, A @ du, rtol=1e-12)
+    orthogonal = np.cross(du, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(solver.jacobian @ orthogonal, J0 @ orthogonal, rtol=1e-12)
+
+
+def test_backtracking_rescues_an_overshooting_newton_step():
+    """r(u) = arctan(u) from u0 = 3: the full Newton step (to u ≈ −9.5) increases |r|; halving it
+    (twice, to u ≈ −0.12) decreases it, and the iteration then converges to the root 0."""
+    solver = SecantNewton(1e-12, np.ones(1), np.ones(1))
+    u, r, _ = solver.solve(lambda u: (np.arctan(u), None), np.array([3.0]))
+    assert abs(r[0]) <= 1e-12 and abs(u[0]) <= 1e-12 * (1 + 1e-6)
+
+
+def test_returned_residual_meets_the_tolerance_on_a_linearly_converging_problem():
+    """r(u) = u³ has a triple root: Newton converges only linearly, so the iterates pass through
+    every residual level and the returned one must satisfy |r| ≤ tol · scale itself."""
+    tol, scale = 1e-10, 2.0
+    solver = SecantNewton(tol, np.array([scale]), np.ones(1), max_evaluations=400)
+    u, r, _ = solver.solve(lambda u: (u**3, None), np.array([1.0]))
+    assert abs(r[0]) <= tol * scale
+    assert r[0] == u[0] ** 3
+
+
+# -- the stage solve ------------------------------------------------------------------------------
+@pytest.mark.parametrize("gamma", [1e4, 1e6, 1e8, 1e10])
+@pytest.mark.parametrize("alpha", [1.0, 1.5, math.sqrt(2.0)])         # euler, bdf2 (ω = 1), trbdf2 (2 − g)
+def test_stage_solution_has_the_exact_mass_sum_rhs_over_alpha(gamma, alpha):
+    """(α I − a L) p = rhs with zero column sums of L: Σ p = Σ rhs / α, to a few ulps even where
+    a ‖L‖ ≫ α (the raw tridiagonal solve is off by up to ~1e-13 there)."""
+    n = 400
+    h = 8.0 / n
+    x = -4.0 + h * (np.arange(n) + 0.5)
+    faces = 0.5 * (x[1:] + x[:-1])
+    rng = np.random.default_rng(7)
+    for _ in range(10):
+        rhs = np.exp(-((x - rng.uniform(-1, 1)) ** 2) / rng.uniform(0.1, 1.0))[None, :]
+        rhs /= rhs.sum() * h
+        p = solve_stage(*stage_bands((-gamma * faces)[None, :], np.array([1.0]), h, alpha, 1.0), rhs, alpha)
+        assert p.min() >= 0.0
+        assert abs(p.sum() * alpha / rhs.sum() - 1.0) <= 4 * EPS
+
+
+# -- log B(z) in its series range ----------------------------------------------------------------
+def test_log_bernoulli_series_matches_the_closed_form():
+    """For |z| < SERIES_BELOW, log B(z) = −z/2 − z²/24 + z⁴/2880 − …: compare with log(z / expm1(z))
+    (accurate to ~1e-16 absolute there) and check continuity across the switch at SERIES_BELOW."""
+    z = np.concatenate([np.linspace(-0.99, 0.99, 199), [-1.0, 1.0]]) * SERIES_BELOW
+    z = z[z != 0.0]
+    np.testing.assert_allclose(log_bernoulli(z), np.log(z / np.expm1(z)), rtol=0, atol=1e-15)
+    edge = SERIES_BELOW * np.array([1 - 1e-9, 1 + 1e-9])
+    values = log_bernoulli(np.concatenate([edge, -edge]))
+    assert abs(values[1] - values[0]) <= 1e-15 + SERIES_BELOW * 2e-9
+    assert abs(values[3] - values[2]) <= 1e-15 + SERIES_BELOW * 2e-9
+    assert log_bernoulli(np.array([0.0]))[0] == 0.0
