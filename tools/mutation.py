@@ -18,6 +18,10 @@ The score is killed / (mutants − equivalent − stale). Usage::
     python tools/mutation.py --list
     python tools/mutation.py --only M41 --no-baseline --pytest-args "--deselect tests/x.py::test_y"
 
+To kill quickly, the tests mirroring the mutated file (``tests/solvers`` for ``solvers/…``) run
+first and the rest of the suite only if they pass (``--whole-suite-only`` turns this off); a
+survivor has passed every test either way.
+
 The unmutated suite runs first (in a scratch copy too) and must pass, so that a failure always
 means the mutant was caught.
 
@@ -82,8 +86,31 @@ def apply(mutant: Mutant, folder: Path) -> str | None:
     return None
 
 
-def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]) -> Outcome:
-    """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline)."""
+def nearest_tests(folder: Path, source: str) -> str | None:
+    """The test folder mirroring ``source`` (``solvers/methods.py`` → ``tests/solvers``), deepest first."""
+    parts = Path(source).parent.parts
+    for depth in range(len(parts), 0, -1):
+        candidate = Path("tests", *parts[:depth])
+        if (folder / candidate).is_dir():
+            return str(candidate)
+    return None
+
+
+def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
+               NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
+    command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+               "--no-header", "-W", "ignore", *args]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool) -> Outcome:
+    """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline).
+
+    With ``near_first`` the tests mirroring the mutated file run first (most mutants die there);
+    only if they pass does the rest of the suite run (without them: they have just passed in
+    this very copy), so a survivor has passed the whole suite exactly as without it.
+    """
     name = "baseline" if mutant is None else mutant.id
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{name}-") as tmp:
@@ -92,12 +119,15 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
         stale = None if mutant is None else apply(mutant, folder)
         if stale is not None:
             return Outcome(name, "stale", 0.0, stale)
-        env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
-                   NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
-        command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
-                   "--no-header", "-W", "ignore", *extra]
+        near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else None
+        phases = [[*extra, near], [*extra, f"--ignore={near}"]] if near else [extra]
         try:
-            done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+            for args in phases:
+                done = pytest_run(python, folder, args, timeout - (time.perf_counter() - start))
+                if done.returncode == 5 and args is not phases[0]:
+                    done.returncode = 0          # nothing left to collect outside the mirroring folder
+                if done.returncode != 0:
+                    break
         except subprocess.TimeoutExpired:
             return Outcome(name, "killed", time.perf_counter() - start, f"timeout after {timeout:g} s")
     seconds = time.perf_counter() - start
@@ -121,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write the outcomes to this JSON file")
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. a --deselect)")
+    parser.add_argument("--whole-suite-only", action="store_true",
+                        help="do not run the tests mirroring the mutated file first (same verdicts, slower kills)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run (only when it is known to pass, e.g. reruns with --only)")
     args = parser.parse_args(argv)
@@ -137,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown mutant ids: {' '.join(unknown)}")
     if not args.no_baseline:
-        baseline = run_one(None, args.python, args.timeout, extra)
+        baseline = run_one(None, args.python, args.timeout, extra, False)
         print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
         if baseline.status != "passed":
             print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
@@ -145,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra), chosen):
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only), chosen):
             outcomes.append(outcome)
             print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale")}
