@@ -18,8 +18,8 @@ The score is killed / (mutants − equivalent − stale). Usage::
     python tools/mutation.py --list
     python tools/mutation.py --only M41 --no-baseline --pytest-args "--deselect tests/x.py::test_y"
 
-To kill quickly, the tests mirroring the mutated file (``tests/solvers`` for ``solvers/…``) run
-first and the rest of the suite only if they pass (``--whole-suite-only`` turns this off); a
+To kill quickly, the tests closest to the mutated file run first (``tests/solvers/test_methods.py``,
+then the rest of ``tests/solvers``, for ``solvers/methods.py``) and the rest of the suite only if they pass (``--whole-suite-only`` turns this off); a
 survivor has passed every test either way.
 
 The unmutated suite runs first (in a scratch copy too) and must pass, so that a failure always
@@ -86,14 +86,18 @@ def apply(mutant: Mutant, folder: Path) -> str | None:
     return None
 
 
-def nearest_tests(folder: Path, source: str) -> str | None:
-    """The test folder mirroring ``source`` (``solvers/methods.py`` → ``tests/solvers``), deepest first."""
+def nearest_tests(folder: Path, source: str) -> list[str]:
+    """The tests closest to ``source``, closest first: ``tests/solvers/test_methods.py`` and then
+    the rest of ``tests/solvers`` for ``solvers/methods.py`` (the deepest mirroring folder)."""
     parts = Path(source).parent.parts
     for depth in range(len(parts), 0, -1):
-        candidate = Path("tests", *parts[:depth])
-        if (folder / candidate).is_dir():
-            return str(candidate)
-    return None
+        mirror = Path("tests", *parts[:depth])
+        if (folder / mirror).is_dir():
+            break
+    else:
+        return []
+    own = mirror / f"test_{Path(source).stem}.py"
+    return [str(own), str(mirror)] if (folder / own).is_file() else [str(mirror)]
 
 
 def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> subprocess.CompletedProcess:
@@ -107,9 +111,10 @@ def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> su
 def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool) -> Outcome:
     """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline).
 
-    With ``near_first`` the tests mirroring the mutated file run first (most mutants die there);
-    only if they pass does the rest of the suite run (without them: they have just passed in
-    this very copy), so a survivor has passed the whole suite exactly as without it.
+    With ``near_first`` the tests closest to the mutated file run first (its own test file, then
+    the mirroring folder: most mutants die there); each further phase runs only if the previous
+    one passed and leaves out what has just passed in this very copy, so a survivor has passed
+    the whole suite exactly once.
     """
     name = "baseline" if mutant is None else mutant.id
     start = time.perf_counter()
@@ -119,13 +124,14 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
         stale = None if mutant is None else apply(mutant, folder)
         if stale is not None:
             return Outcome(name, "stale", 0.0, stale)
-        near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else None
-        phases = [[*extra, near], [*extra, f"--ignore={near}"]] if near else [extra]
+        near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else []
+        phases = [[*extra, path, *(f"--ignore={done}" for done in near[:i])] for i, path in enumerate(near)]
+        phases.append([*extra, *(f"--ignore={done}" for done in near)])
         try:
             for args in phases:
                 done = pytest_run(python, folder, args, timeout - (time.perf_counter() - start))
-                if done.returncode == 5 and args is not phases[0]:
-                    done.returncode = 0          # nothing left to collect outside the mirroring folder
+                if done.returncode == 5:
+                    done.returncode = 0          # nothing (left) to collect in this phase
                 if done.returncode != 0:
                     break
         except subprocess.TimeoutExpired:
