@@ -9,7 +9,8 @@ applied there (never in the working tree), and the test suite runs in the copy w
 - ``killed``    when the suite fails (or times out: a defect that makes the solver hang is caught),
 - ``survived``  when the whole suite passes: a hole in the suite, unless the mutant is listed as
   equivalent (it changes no result the suite may assert on; the reason is stated with it),
-- ``stale``     when its text no longer occurs exactly once (the code moved; fix the mutant).
+- ``stale``     when its text no longer occurs exactly once (the code moved; fix the mutant),
+- ``near-pass`` (``--near-only`` triage) when the closest tests pass: run it on the whole suite.
 
 The score is killed / (mutants − equivalent − stale). Usage::
 
@@ -108,7 +109,8 @@ def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> su
     return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool) -> Outcome:
+def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool,
+            near_only: bool = False) -> Outcome:
     """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline).
 
     With ``near_first`` the tests closest to the mutated file run first (its own test file, then
@@ -126,7 +128,8 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
             return Outcome(name, "stale", 0.0, stale)
         near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else []
         phases = [[*extra, path, *(f"--ignore={done}" for done in near[:i])] for i, path in enumerate(near)]
-        phases.append([*extra, *(f"--ignore={done}" for done in near)])
+        if not (near_only and near):
+            phases.append([*extra, *(f"--ignore={done}" for done in near)])
         try:
             for args in phases:
                 done = pytest_run(python, folder, args, timeout - (time.perf_counter() - start))
@@ -142,7 +145,7 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
     if done.returncode == 0:
         if mutant is None:
             return Outcome(name, "passed", seconds, str(last))
-        status = "equivalent" if mutant.equivalent else "survived"
+        status = "equivalent" if mutant.equivalent else ("near-pass" if near_only and near else "survived")
         return Outcome(name, status, seconds, mutant.equivalent or str(last))
     failed = next((line for line in lines if line.startswith("FAILED") or line.startswith("ERROR")), str(last))
     return Outcome(name, "killed", seconds, failed)
@@ -159,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. a --deselect)")
     parser.add_argument("--whole-suite-only", action="store_true",
                         help="do not run the tests mirroring the mutated file first (same verdicts, slower kills)")
+    parser.add_argument("--near-only", action="store_true",
+                        help="run only the tests closest to each mutated file (a quick triage: 'near-pass' "
+                             "mutants still need the whole suite)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run (only when it is known to pass, e.g. reruns with --only)")
     args = parser.parse_args(argv)
@@ -183,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only), chosen):
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only, args.near_only), chosen):
             outcomes.append(outcome)
             print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale", "near-pass")}
     scored = counts["killed"] + counts["survived"]
     score = counts["killed"] / scored if scored else float("nan")
     print(f"killed {counts['killed']} / non-equivalent {scored}  (score {score:.3f}); "
