@@ -198,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"killed {counts['killed']} / non-equivalent {scored}  (score {score:.3f}); "
           f"equivalent {counts['equivalent']}, stale {counts['stale']}")
     for o in outcomes:
-        if o.status == "survived":
+        if o.status in ("survived", "near-pass"):
             m = next(m for m in chosen if m.id == o.id)
-            print(f"  survivor {o.id}: {m.file}: {m.description}")
+            print(f"  {o.status} {o.id}: {m.file}: {m.description}")
     if args.json:
         args.json.write_text(json.dumps({"score": score, "counts": counts,
                                          "outcomes": [asdict(o) for o in outcomes]}, indent=1))
