@@ -1,14 +1,17 @@
 """Regression tests that pin formulas of the stepping core which the integration tests leave free.
 
 Each test states the exact property it checks (the controller's step-size formulas, the exact
-stage mass, the series of log B); they were written against defects that ``tools/mutation.py``
-showed the rest of the suite to accept.
+stage mass, the series of log B, the end of the initial layer of frame='auto'); they were
+written against defects that ``tools/mutation.py`` showed the rest of the suite to accept.
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
 
+from fokker import Grid, presets
+from solvers import solve
 from solvers.controller import MAX_FACTOR, SAFETY, AdaptiveSteps
 from solvers.fluxes import stage_bands
 from solvers.linalg import solve_stage
@@ -74,3 +77,22 @@ def test_log_bernoulli_series_matches_the_closed_form():
     assert abs(values[1] - values[0]) <= 1e-15 + SERIES_BELOW * 2e-9
     assert abs(values[3] - values[2]) <= 1e-15 + SERIES_BELOW * 2e-9
     assert log_bernoulli(np.array([0.0]))[0] == 0.0
+
+
+# -- frame="auto": the end of the initial layer --------------------------------------------------
+def test_auto_frame_layer_lasts_until_every_population_has_collapsed():
+    """Two populations, one already at its balanced width σ/√(2γA), the other 100 times wider:
+    the layer is over only when *every* population is within COLLAPSED balanced widths, so the
+    run must start in the layer (not on the final grid) and switch at a time t_s > 0."""
+    gamma = 1e4
+    net = presets.ei_pair(gamma)
+    bal = net.balance()[0]
+    width = 0.5 / np.sqrt(2.0 * gamma * bal.conductance)
+    grid = Grid(-2.0, 2.0, 800)
+    p0 = np.stack([grid.gaussian(bal.voltage[0], width[0]), grid.gaussian(bal.voltage[1], 100 * width[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sol = solve(net, grid, p0, t_span=(0.0, 0.01), dt=1e-3, t_eval=[0.01], frame="auto")
+    assert sol.status == 0
+    assert sol.stats["layer_steps"] > 0 and sol.stats["grids"] >= 2
+    assert not any("collapsed from the start" in note for note in sol.notes)
