@@ -110,7 +110,7 @@ def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> su
 
 
 def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool,
-            near_only: bool = False) -> Outcome:
+            near_only: bool = False, first: tuple[str, ...] = ()) -> Outcome:
     """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline).
 
     With ``near_first`` the tests closest to the mutated file run first (its own test file, then
@@ -127,6 +127,7 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
         if stale is not None:
             return Outcome(name, "stale", 0.0, stale)
         near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else []
+        near = [*first, *(path for path in near if path not in first)] if mutant is not None else near
         phases = [[*extra, path, *(f"--ignore={done}" for done in near[:i])] for i, path in enumerate(near)]
         if not (near_only and near):
             phases.append([*extra, *(f"--ignore={done}" for done in near)])
@@ -165,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--near-only", action="store_true",
                         help="run only the tests closest to each mutated file (a quick triage: 'near-pass' "
                              "mutants still need the whole suite)")
+    parser.add_argument("--first", nargs="*", default=(),
+                        help="test files to run before the closest ones (e.g. the tests written against mutants)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run (only when it is known to pass, e.g. reruns with --only)")
     args = parser.parse_args(argv)
@@ -189,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only, args.near_only), chosen):
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only, args.near_only,
+                                                      tuple(args.first)), chosen):
             outcomes.append(outcome)
             print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale", "near-pass")}
