@@ -12,7 +12,7 @@ import pytest
 
 from fokker import Grid, presets
 from solvers import solve
-from solvers.controller import MAX_FACTOR, SAFETY, AdaptiveSteps
+from solvers.controller import MAX_FACTOR, MIN_FACTOR, SAFETY, AdaptiveSteps
 from solvers.fluxes import stage_bands
 from solvers.linalg import solve_stage
 from solvers.methods import METHODS
@@ -37,7 +37,7 @@ def test_no_step_growth_right_after_a_rejection():
     """After a rejected step the next accepted step may shrink but never grows, whatever its error."""
     policy = AdaptiveSteps(1e-6, 0.0, math.inf, 0.1, METHODS["trbdf2"]())
     policy.rejected(0.1, 8.0, 3)
-    assert policy.h == pytest.approx(0.1 * max(0.2, SAFETY * 8.0 ** (-1.0 / 3)), rel=1e-14)
+    assert policy.h == pytest.approx(0.1 * max(MIN_FACTOR, SAFETY * 8.0 ** (-1.0 / 3)), rel=1e-14)
     h = policy.h
     policy.accepted(h, h, 1e-6, 3)                # an error that would allow ×5 growth
     assert policy.h == h
