@@ -9,13 +9,19 @@ applied there (never in the working tree), and the test suite runs in the copy w
 - ``killed``    when the suite fails (or times out: a defect that makes the solver hang is caught),
 - ``survived``  when the whole suite passes: a hole in the suite, unless the mutant is listed as
   equivalent (it changes no result the suite may assert on; the reason is stated with it),
-- ``stale``     when its text no longer occurs exactly once (the code moved; fix the mutant).
+- ``stale``     when its text no longer occurs exactly once (the code moved; fix the mutant),
+- ``near-pass`` (``--near-only`` triage) when the closest tests pass: run it on the whole suite.
 
 The score is killed / (mutants − equivalent − stale). Usage::
 
     python tools/mutation.py                 # all mutants, 2 at a time
     python tools/mutation.py --jobs 1 --only M03 M17
     python tools/mutation.py --list
+    python tools/mutation.py --only M41 --no-baseline --pytest-args "--deselect tests/x.py::test_y"
+
+To kill quickly, the tests closest to the mutated file run first (``tests/solvers/test_methods.py``,
+then the rest of ``tests/solvers``, for ``solvers/methods.py``) and the rest of the suite only if they pass (``--whole-suite-only`` turns this off); a
+survivor has passed every test either way.
 
 The unmutated suite runs first (in a scratch copy too) and must pass, so that a failure always
 means the mutant was caught.
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -80,8 +87,37 @@ def apply(mutant: Mutant, folder: Path) -> str | None:
     return None
 
 
-def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]) -> Outcome:
-    """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline)."""
+def nearest_tests(folder: Path, source: str) -> list[str]:
+    """The tests closest to ``source``, closest first: ``tests/solvers/test_methods.py`` and then
+    the rest of ``tests/solvers`` for ``solvers/methods.py`` (the deepest mirroring folder)."""
+    parts = Path(source).parent.parts
+    for depth in range(len(parts), 0, -1):
+        mirror = Path("tests", *parts[:depth])
+        if (folder / mirror).is_dir():
+            break
+    else:
+        return []
+    own = mirror / f"test_{Path(source).stem}.py"
+    return [str(own), str(mirror)] if (folder / own).is_file() else [str(mirror)]
+
+
+def pytest_run(python: str, folder: Path, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
+               NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
+    command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+               "--no-header", "-W", "ignore", *args]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str], near_first: bool,
+            near_only: bool = False, first: tuple[str, ...] = ()) -> Outcome:
+    """Run the suite on a scratch copy with ``mutant`` applied (None: the unmutated baseline).
+
+    With ``near_first`` the tests closest to the mutated file run first (its own test file, then
+    the mirroring folder: most mutants die there); each further phase runs only if the previous
+    one passed and leaves out what has just passed in this very copy, so a survivor has passed
+    the whole suite exactly once.
+    """
     name = "baseline" if mutant is None else mutant.id
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{name}-") as tmp:
@@ -90,12 +126,18 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
         stale = None if mutant is None else apply(mutant, folder)
         if stale is not None:
             return Outcome(name, "stale", 0.0, stale)
-        env = dict(os.environ, PYTHONPATH=str(folder), OMP_NUM_THREADS="1", MPLBACKEND="Agg",
-                   NUMBA_CACHE_DIR=str(folder / ".numba-cache"))
-        command = [python, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider",
-                   "--no-header", "-W", "ignore", *extra]
+        near = nearest_tests(folder, mutant.file) if (near_first and mutant is not None) else []
+        near = [*first, *(path for path in near if path not in first)] if mutant is not None else near
+        phases = [[*extra, path, *(f"--ignore={done}" for done in near[:i])] for i, path in enumerate(near)]
+        if not (near_only and near):
+            phases.append([*extra, *(f"--ignore={done}" for done in near)])
         try:
-            done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+            for args in phases:
+                done = pytest_run(python, folder, args, timeout - (time.perf_counter() - start))
+                if done.returncode == 5:
+                    done.returncode = 0          # nothing (left) to collect in this phase
+                if done.returncode != 0:
+                    break
         except subprocess.TimeoutExpired:
             return Outcome(name, "killed", time.perf_counter() - start, f"timeout after {timeout:g} s")
     seconds = time.perf_counter() - start
@@ -104,7 +146,7 @@ def run_one(mutant: Mutant | None, python: str, timeout: float, extra: list[str]
     if done.returncode == 0:
         if mutant is None:
             return Outcome(name, "passed", seconds, str(last))
-        status = "equivalent" if mutant.equivalent else "survived"
+        status = "equivalent" if mutant.equivalent else ("near-pass" if near_only and near else "survived")
         return Outcome(name, status, seconds, mutant.equivalent or str(last))
     failed = next((line for line in lines if line.startswith("FAILED") or line.startswith("ERROR")), str(last))
     return Outcome(name, "killed", seconds, failed)
@@ -119,8 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write the outcomes to this JSON file")
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. a --deselect)")
+    parser.add_argument("--whole-suite-only", action="store_true",
+                        help="do not run the tests mirroring the mutated file first (same verdicts, slower kills)")
+    parser.add_argument("--near-only", action="store_true",
+                        help="run only the tests closest to each mutated file (a quick triage: 'near-pass' "
+                             "mutants still need the whole suite)")
+    parser.add_argument("--first", nargs="*", default=(),
+                        help="test files to run before the closest ones (e.g. the tests written against mutants)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the unmutated run (only when it is known to pass, e.g. reruns with --only)")
     args = parser.parse_args(argv)
-    extra = args.pytest_args.split()
+    extra = shlex.split(args.pytest_args)
     if args.jobs < 1:
         parser.error("--jobs must be >= 1")
     chosen = [m for m in MUTANTS if not args.only or m.id in args.only]
@@ -128,26 +179,32 @@ def main(argv: list[str] | None = None) -> int:
         for m in chosen:
             print(f"{m.id}  {m.file:38s} {m.description}")
         return 0
-    baseline = run_one(None, args.python, args.timeout, extra)
-    print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
-    if baseline.status != "passed":
-        print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
-        return 1
+    if args.only:
+        unknown = sorted(set(args.only) - {m.id for m in MUTANTS})
+        if unknown:
+            parser.error(f"unknown mutant ids: {' '.join(unknown)}")
+    if not args.no_baseline:
+        baseline = run_one(None, args.python, args.timeout, extra, False)
+        print(f"baseline (no mutant): {baseline.status} in {baseline.seconds:.1f} s: {baseline.detail}", flush=True)
+        if baseline.status != "passed":
+            print("the unmutated suite must pass before mutants can be judged", file=sys.stderr)
+            return 1
     print(f"{len(chosen)} mutants, {args.jobs} at a time", flush=True)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra), chosen):
+        for outcome in pool.map(lambda m: run_one(m, args.python, args.timeout, extra, not args.whole_suite_only, args.near_only,
+                                                      tuple(args.first)), chosen):
             outcomes.append(outcome)
             print(f"{outcome.id}  {outcome.status:10s} {outcome.seconds:7.1f} s  {outcome.detail[:110]}", flush=True)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "equivalent", "stale", "near-pass")}
     scored = counts["killed"] + counts["survived"]
     score = counts["killed"] / scored if scored else float("nan")
     print(f"killed {counts['killed']} / non-equivalent {scored}  (score {score:.3f}); "
           f"equivalent {counts['equivalent']}, stale {counts['stale']}")
     for o in outcomes:
-        if o.status == "survived":
+        if o.status in ("survived", "near-pass"):
             m = next(m for m in chosen if m.id == o.id)
-            print(f"  survivor {o.id}: {m.file}: {m.description}")
+            print(f"  {o.status} {o.id}: {m.file}: {m.description}")
     if args.json:
         args.json.write_text(json.dumps({"score": score, "counts": counts,
                                          "outcomes": [asdict(o) for o in outcomes]}, indent=1))
