@@ -39,7 +39,10 @@ MUTANTS: list[Mutant] = [
     Mutant("M06", "fokker/balance.py", "    return jac + net.electrical if net.has_electrical else jac",
            "    return jac", "net-current Jacobian misses the gap-junction term G"),
     Mutant("M07", "fokker/balance.py", "stable=bool(np.all(transverse.real < 0))",
-           "stable=bool(np.all(transverse.real <= 0))", "stability test accepts neutral eigenvalues"),
+           "stable=bool(np.all(transverse.real <= 0))", "stability test accepts neutral eigenvalues",
+           equivalent="differs only when a transverse eigenvalue is exactly 0.0 in floating point; the structural "
+                      "zero eigenvalues (neutral classes) are removed before the test, and a fold point of the "
+                      "net current gives a computed eigenvalue of order 1e-10 of either sign, never exactly 0"),
     Mutant("M08", "fokker/balance.py", "    for i in np.flatnonzero(F[:-1] * F[1:] < 0):",
            "    for i in np.flatnonzero(F[:-1] * F[1:] < 0)[:1]:", "scalar balance: only the first root is refined"),
     Mutant("M09", "fokker/grid.py", "        self.faces = np.linspace(self.lower, self.upper, self.nx + 1)",
