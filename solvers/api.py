@@ -22,7 +22,7 @@ from .desingularised import check_well_prepared
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
-from .trackers import check_callback, standard_trackers
+from .trackers import standard_trackers
 from .two_variable import check_grid_variables, solve_two_variable
 
 
@@ -141,11 +141,8 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
                                   backend=backend, tol=tol, frame=frame, progress=progress, rtol=rtol,
                                   atol=atol, max_step=max_step, callback=callback)
     inputs.network_and_grid(net, grid)
-    t0, t1 = checks.time_span(t_span)
-    t_out = checks.output_times(t_eval, t0, t1)
-    dt, method, tol = inputs.options(dt, method, tol)
-    rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
-    callback = check_callback(callback)
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if frame not in ("physical", "auto"):
@@ -210,11 +207,8 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     """
     one_variable(net)
     inputs.network_and_grid(net, y_grid, "y_grid")
-    t0, t1 = checks.time_span(t_span)
-    t_out = checks.output_times(t_eval, t0, t1)
-    dt, method, tol = inputs.options(dt, method, tol)
-    rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
-    callback = check_callback(callback)
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
     if backend not in DESINGULARISED_BACKENDS:
         raise ValueError(f"backend must be one of {list(DESINGULARISED_BACKENDS)}, got {backend!r}")
     notes: list[str] = []

@@ -6,6 +6,7 @@ import numpy as np
 from fokker import Grid, Network, checks
 
 from .methods import METHODS
+from .trackers import check_callback
 
 
 def network_and_grid(net: object, grid: object, grid_name: str = "grid") -> None:
@@ -54,3 +55,14 @@ def density(name: str, value: object, P: int, grid: Grid, notes: list[str]) -> n
         notes.append(f"{name} had mass {np.array2string(mass, precision=6)}; normalised to 1")
         arr /= mass[:, None]
     return arr
+
+
+def run_options(t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback):
+    """The options every density solver shares, checked: (t0, t1, t_out, dt, method, tol, rtol, atol,
+    max_step, callback) — the time span and output times, the step and method, the coupling tolerance,
+    the step control and the callback (each refused with its name when invalid)."""
+    t0, t1 = checks.time_span(t_span)
+    t_out = checks.output_times(t_eval, t0, t1)
+    dt, method, tol = options(dt, method, tol)
+    rtol, atol, max_step = step_control(rtol, atol, max_step)
+    return t0, t1, t_out, dt, method, tol, rtol, atol, max_step, check_callback(callback)

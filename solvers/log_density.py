@@ -74,7 +74,7 @@ from .physical import PhysicalFrame
 from .api import finish_stats, make_policy, one_variable
 from .controller import run
 from .frame import Frame, State
-from .trackers import check_callback, standard_trackers
+from .trackers import standard_trackers
 
 SERIES_BELOW = 1e-3      # |z| below which log B(z) uses its Taylor series
 NEWTON_TOL = 1e-12       # inner Newton stops when max |δw| / (1 + |w|) ≤ NEWTON_TOL
@@ -367,11 +367,8 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
     if not 0.0 < net.gamma < math.inf:
         raise ValueError(f"solve_log needs 0 < gamma < inf (u = log p / gamma), got gamma = {net.gamma}: "
                          "use solvers.solve for gamma = 0 and solvers.solve_desingularised for gamma = inf")
-    t0, t1 = checks.time_span(t_span)
-    t_out = checks.output_times(t_eval, t0, t1)
-    dt, method, tol = inputs.options(dt, method, tol)
-    rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
-    callback = check_callback(callback)
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
     notes: list[str] = []

@@ -64,7 +64,7 @@ from .frame import Frame, State, StepStats
 from .methods import EULER, TRBDF2, Limiter, Method, Point
 from .recovery import recovery_step
 from .stepping import MAX_GROWTH, RESCUE_LEVELS
-from .trackers import CallbackTracker, Stop, Tracker, check_callback, standard_trackers
+from .trackers import CallbackTracker, Stop, Tracker, standard_trackers
 from .two_variable_solution import TwoVariableSolution
 
 #: the method that advances the voltage part for each ``method`` name
@@ -405,11 +405,8 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
     "native" and frame "physical" only; callback(t, p (P, nx, nw), m) -> bool.
     """
     check_grid_variables(net, grid)
-    t0, t1 = checks.time_span(t_span)
-    t_out = checks.output_times(t_eval, t0, t1)
-    dt, method, tol = inputs.options(dt, method, tol)
-    rtol, atol, max_step = inputs.step_control(rtol, atol, max_step)
-    callback = check_callback(callback)
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
     if backend != "native":
         raise ValueError(f"backend must be 'native' for a Grid2D (the two-variable solver), got {backend!r}")
     if frame != "physical":
