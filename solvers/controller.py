@@ -197,7 +197,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     try:
         while k < len(t_out):
             target = float(t_out[k])
-            landing = min([target] + [tr.next_stop() for tr in stop_trackers])
+            landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if t < landing:
                 t_new = policy.next_time(t, landing)
                 rate = frame.growth_rate(history[-1].state, t)

@@ -17,13 +17,15 @@ nonlinear. The stepper (``solvers.controller``) only ever calls
   coordinate for the activities m;
 - ``reset_coupling()``  drop the coupling Jacobian (after a failed stage);
 - ``stats() -> dict``  work counters;
-- the class attribute ``nonnegative`` (the positivity limiter applies only when True).
+- the class attribute ``nonnegative`` (the positivity limiter applies only when True), and
+  ``fixed_centres`` (True where μ ≡ 0 is no unknown: the methods then skip its arithmetic).
 
 :class:`Frame` holds the shared set-up (internal channels, the secant–Newton
 solver of the coupling, counting of linear solves) and the linear work of one
 coupling evaluation behind the single hook :meth:`Frame.solve_rows`; subclasses
 override only what differs (drift, activities, residual) and a backend overrides
-``solve_rows`` (and ``apply_rows``, the explicit rate L p of the same operator).
+``solve_rows`` (and ``apply_rows``, the explicit rate L p of the same operator, and ``combine``,
+the linear combinations of densities that form the stage right-hand sides).
 """
 from __future__ import annotations
 
@@ -45,12 +47,14 @@ GROWTH_REUSE = 1e-10    # the fast growth rate is reused while the means move by
 
 @dataclass
 class State:
-    """A converged state: densities p (P, n), centres mu (P,), activities m (K,), coupling unknowns u."""
+    """A converged state: densities p (P, n), centres mu (P,), activities m (K,), coupling unknowns u,
+    and the first moments ``means`` (P,) of p where the stage computed them on the way (else None)."""
 
     p: np.ndarray
     mu: np.ndarray
     m: np.ndarray
     u: np.ndarray
+    means: np.ndarray | None = None
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Frame(ABC):
     """
 
     nonnegative: bool = True
+    fixed_centres: bool = False
 
     def __init__(self, net: Network, grid: Grid, tol: float, extra_scales: np.ndarray | None = None) -> None:
         self.net, self.grid = net, grid
@@ -99,7 +104,7 @@ class Frame(ABC):
                                      typical=np.ones(self.K + extra.size))
         self.linear_solves = 0
         self._drive_is_constant = not bool(np.any(net.is_external))
-        self._growth_at: tuple[np.ndarray, float] | None = None
+        self._growth_at: tuple[list[float], float] | None = None
         self._growth = 0.0
 
     def fast_growth(self, means: np.ndarray, t: float) -> float:
@@ -107,13 +112,16 @@ class Frame(ABC):
 
         Reused while the means move by less than GROWTH_REUSE (relative) and the external drive
         is constant (or t is unchanged): near a steady state this saves its evaluation every step.
+        The comparison runs on the P floats directly (P is a handful; numpy's per-call cost would
+        dominate).
         """
+        values = means.tolist()
         last = self._growth_at
-        if last is not None and (self._drive_is_constant or t == last[1]) and \
-                (np.abs(means - last[0]) <= GROWTH_REUSE * (1.0 + np.abs(last[0]))).all():
+        if last is not None and (self._drive_is_constant or t == last[1]) and all(
+                abs(x - y) <= GROWTH_REUSE * (1.0 + abs(y)) for x, y in zip(values, last[0])):
             return self._growth
         self._growth = max(0.0, fast_growth_rate(self.net, means, t))
-        self._growth_at = (np.array(means, dtype=float), t)
+        self._growth_at = (values, t)
         return self._growth
 
     # -- the linear hook ---------------------------------------------------------------------------
@@ -129,6 +137,11 @@ class Frame(ABC):
     def apply_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, p: np.ndarray) -> np.ndarray:
         """L p (R, n) for the same operator as :meth:`solve_rows`: the explicit rate (a backend may override)."""
         return apply_bands(*sg_bands(face_drift, diffusion, self.h), p)
+
+    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
+        """c1 y1 + c0 y0 for densities (P, n): the right-hand sides of the methods' stages (a backend
+        may compile it)."""
+        return c1 * y1 + c0 * y0
 
     def linear(self, face_drift: np.ndarray, alpha: float, a: float, rhs: np.ndarray) -> np.ndarray:
         """:meth:`solve_rows` with this frame's diffusion, counted in ``stats()['linear_solves']``."""

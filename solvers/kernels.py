@@ -53,7 +53,8 @@ from numba import njit
 
 from .coupling import MAX_HALVINGS, CouplingError, SecantNewton
 
-__all__ = ["sg_solve_rows", "sg_apply_rows", "physical_evaluate", "physical_evaluate_1d", "PhysicalStageKernel"]
+__all__ = ["sg_solve_rows", "sg_apply_rows", "combine_rows", "physical_evaluate", "physical_evaluate_1d",
+           "PhysicalStageKernel"]
 
 
 _EXP_OVERFLOW = 709.79      # expm1(s) = inf for every s ≥ this (overflow starts at 709.7827…)
@@ -80,6 +81,16 @@ def _face_weights(v: float, scale: float, coef: float) -> tuple[float, float]:
 @njit(cache=True)
 def _solve_row(v, D: float, h: float, alpha: float, a: float, rhs, out, wu, inv_d) -> None:
     """One row: out = (α I − a L) ⁻¹ rhs with mass restoration; wu, inv_d are scratch (n − 1,), (n,)."""
+    factor = _solve_row_unscaled(v, D, h, alpha, a, rhs, out, wu, inv_d)
+    if factor != 1.0:
+        for i in range(rhs.shape[0]):
+            out[i] *= factor
+
+
+@njit(cache=True)
+def _solve_row_unscaled(v, D: float, h: float, alpha: float, a: float, rhs, out, wu, inv_d) -> float:
+    """out = (α I − a L) ⁻¹ rhs before the mass restoration; returns the restoring factor
+    Σ rhs / (α Σ out) (1 for a row summing to 0), which the caller applies (fused with its next pass)."""
     n = rhs.shape[0]
     scale = h / D
     ca = (a / (h * h)) * D
@@ -129,10 +140,9 @@ def _solve_row(v, D: float, h: float, alpha: float, a: float, rhs, out, wu, inv_
     if not math.isfinite(total):
         raise FloatingPointError("non-finite stage solution: face_drift, diffusion or rhs is not finite")
     total += total_c
-    if total != 0.0:
-        factor = (mass_rhs + mass_rhs_c) / (alpha * total)
-        for i in range(n):
-            out[i] *= factor
+    if total == 0.0:
+        return 1.0
+    return (mass_rhs + mass_rhs_c) / (alpha * total)
 
 
 @njit(cache=True)
@@ -160,29 +170,29 @@ def _check_rows(face_drift, diffusion, cells) -> None:
             raise ValueError("diffusion must be finite and > 0 in every row")
 
 
+# The compiled entry points write into arrays allocated by their Python wrappers: boxing an array
+# allocated inside compiled code costs about a microsecond per returned array.
 @njit(cache=True)
-def _sg_solve_rows(face_drift, diffusion, h, alpha, a, rhs):
+def _sg_solve_rows(face_drift, diffusion, h, alpha, a, rhs, out) -> None:
     R, n = rhs.shape
     _check_scalars(h, alpha, a)
     if face_drift.shape[0] != R:
         raise ValueError("face_drift must have shape (R, n - 1) for rhs of shape (R, n)")
     _check_rows(face_drift, diffusion, n)
-    out = np.empty((R, n))
     wu = np.empty(n - 1)
     inv_d = np.empty(n)
     for r in range(R):
         _solve_row(face_drift[r], diffusion[r], h, alpha, a, rhs[r], out[r], wu, inv_d)
-    return out
 
 
 @njit(cache=True)
-def _sg_apply_rows(face_drift, diffusion, h, p):
+def _sg_apply_rows(face_drift, diffusion, h, p, out) -> None:
     R, n = p.shape
     _check_scalars(h, 1.0, 0.0)
     if face_drift.shape[0] != R:
         raise ValueError("face_drift must have shape (R, n - 1) for p of shape (R, n)")
     _check_rows(face_drift, diffusion, n)
-    out = np.zeros((R, n))
+    out[...] = 0.0
     for r in range(R):
         D = diffusion[r]
         scale = h / D
@@ -192,7 +202,15 @@ def _sg_apply_rows(face_drift, diffusion, h, p):
             flux = wl * p[r, i] - wu * p[r, i + 1]     # J_{i+½} / h
             out[r, i] -= flux
             out[r, i + 1] += flux
-    return out
+
+
+@njit(cache=True)
+def _combine_rows(c1, y1, c0, y0, out) -> None:
+    if y1.shape[0] != y0.shape[0] or y1.shape[1] != y0.shape[1]:
+        raise ValueError("y1 and y0 must have the same shape")
+    for r in range(y1.shape[0]):
+        for i in range(y1.shape[1]):
+            out[r, i] = c1 * y1[r, i] + c0 * y0[r, i]
 
 
 @njit(cache=True)
@@ -245,23 +263,32 @@ def _evaluate_into(f_faces, gA, gB, x_faces, diffusion, h, alpha, a, rhs, quadra
     K = source.shape[0]
     m[:] = 0.0
     xbar[:] = 0.0
+    mine = np.empty(K, dtype=np.int64)          # the channels whose source is the current population
+    sums = np.empty(K)
     for al in range(P):
         for r in range(R):
             for i in range(n - 1):
                 v[i] = (gB[al] - gA[al] * x_faces[i]) + f_faces[al, r, i]
             row = out[al, r]
-            _solve_row(v, diffusion[al], h, alpha, a, rhs[al, r], row, wu, inv_d)
-            w = row_weights[r]
-            s = 0.0
-            for i in range(n):
-                s += x[i] * row[i]
-            xbar[al] += w * h * s
+            factor = _solve_row_unscaled(v, diffusion[al], h, alpha, a, rhs[al, r], row, wu, inv_d)
+            # one pass: the mass restoration, the first moment and the activities of the row
+            Ka = 0
             for j in range(K):
                 if source[j] == al:
-                    s = 0.0
-                    for i in range(n):
-                        s += quadrature[j, i] * row[i]
-                    m[j] += w * s
+                    mine[Ka] = j
+                    sums[Ka] = 0.0
+                    Ka += 1
+            s = 0.0
+            for i in range(n):
+                value = row[i] * factor
+                row[i] = value
+                s += x[i] * value
+                for jj in range(Ka):
+                    sums[jj] += quadrature[mine[jj], i] * value
+            w = row_weights[r]
+            xbar[al] += w * h * s
+            for jj in range(Ka):
+                m[mine[jj]] += w * sums[jj]
 
 
 @njit(cache=True)
@@ -373,27 +400,29 @@ _CONVERGED, _NON_FINITE, _TOO_MANY, _SINGULAR, _NO_DESCENT = 0, 1, 2, 3, 4
 @njit(cache=True)
 def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal, weights, reversal, gamma,
                     row_weights, external, alpha, a, rhs, u0, jacobian, has_jacobian, tol, scale, typical,
-                    max_evaluations, max_halvings):
+                    max_evaluations, max_halvings, p_out, small_out):
     """The secant–Newton iteration of ``solvers.coupling.SecantNewton`` on r(u) = u − m̂(u) with the
-    fused evaluation, entirely compiled. Returns (status, u, r, p, m̂, evaluations, jacobian
-    updates, has_jacobian); ``jacobian`` is updated in place."""
+    fused evaluation, entirely compiled. Writes p into ``p_out`` (P, R, n) and (u, r, m̂, x̄) into
+    ``small_out`` (3K + P,), x̄ the mean voltages of p, and updates ``jacobian`` in place; returns
+    (status, evaluations, jacobian updates, has_jacobian). Outputs go into arrays the caller owns
+    because boxing a new array on return costs about a microsecond each."""
     _check_evaluation(f_faces, np.empty(rhs.shape[0]), np.empty(rhs.shape[0]), x_faces, diffusion, h, alpha,
                       a, rhs, quadrature, source, row_weights)
     P, R, n = rhs.shape
     K = u0.shape[0]
     x = _centres(x_faces, h)
     v, wu, inv_d = np.empty(n - 1), np.empty(n - 1), np.empty(n)
-    xbar = np.empty(P)
     gA, gB = np.empty(P), np.empty(P)
     m_full = external.copy()
     m_hats = np.empty((3, K))
+    xbars = np.empty((3, P))
     buffers = np.empty((3, P, R, n))        # accepted, trial and finite-difference evaluations
     cur, new, tmp = 0, 1, 2
 
     u = u0.copy()
     r = _stage_residual(u, buffers[cur], m_hats[cur], f_faces, x_faces, diffusion, h,
                                   quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
-                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
+                                  rhs, x, m_full, gA, gB, xbars[cur], v, wu, inv_d)
     evaluations, updates, used = 1, 0, 1
     fresh = False
     status = _CONVERGED
@@ -411,7 +440,7 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                 w[j] += step
                 jacobian[:, j] = (_stage_residual(w, buffers[tmp], m_hats[tmp], f_faces, x_faces, diffusion, h,
                                   quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
-                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d) - r) / step
+                                  rhs, x, m_full, gA, gB, xbars[tmp], v, wu, inv_d) - r) / step
             evaluations += K
             used += K
             updates += 1
@@ -427,7 +456,7 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
         du = -du
         r_new = _stage_residual(u + du, buffers[new], m_hats[new], f_faces, x_faces, diffusion, h,
                                   quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
-                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
+                                  rhs, x, m_full, gA, gB, xbars[new], v, wu, inv_d)
         evaluations += 1
         used += 1
         norm = _residual_norm(r, scale)
@@ -437,7 +466,7 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                 du *= 0.5
                 r_new = _stage_residual(u + du, buffers[new], m_hats[new], f_faces, x_faces, diffusion, h,
                                   quadrature, source, internal, weights, reversal, gamma, row_weights, alpha, a,
-                                  rhs, x, m_full, gA, gB, xbar, v, wu, inv_d)
+                                  rhs, x, m_full, gA, gB, xbars[new], v, wu, inv_d)
                 evaluations += 1
                 used += 1
                 if _residual_norm(r_new, scale) < norm:
@@ -454,7 +483,14 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
         u = u + du
         r = r_new
         cur, new = new, cur
-    return status, u, r, buffers[cur].copy(), m_hats[cur].copy(), evaluations, updates, has_jacobian
+    if p_out.shape != rhs.shape or small_out.shape[0] != 3 * K + P:
+        raise ValueError("p_out must have the shape of rhs and small_out the length 3K + P")
+    p_out[...] = buffers[cur]
+    small_out[:K] = u
+    small_out[K:2 * K] = r
+    small_out[2 * K:3 * K] = m_hats[cur]
+    small_out[3 * K:] = xbars[cur]
+    return status, evaluations, updates, has_jacobian
 
 
 # -- entry points: conversions here, every other check inside the compiled code (no per-call numpy) ----------
@@ -493,8 +529,11 @@ def sg_solve_rows(face_drift: np.ndarray, diffusion: np.ndarray, h: float, alpha
     potential wells; see the module docstring). Cost: one expm1 and about fifteen flops per cell.
     Raises ValueError naming the argument for a wrong shape or value.
     """
-    return _sg_solve_rows(_floats("face_drift", face_drift, 2), _floats("diffusion", diffusion, 1), float(h),
-                          float(alpha), float(a), _floats("rhs", rhs, 2))
+    rhs = _floats("rhs", rhs, 2)
+    out = np.empty_like(rhs)
+    _sg_solve_rows(_floats("face_drift", face_drift, 2), _floats("diffusion", diffusion, 1), float(h),
+                   float(alpha), float(a), rhs, out)
+    return out
 
 
 def sg_apply_rows(face_drift: np.ndarray, diffusion: np.ndarray, h: float, p: np.ndarray) -> np.ndarray:
@@ -503,8 +542,19 @@ def sg_apply_rows(face_drift: np.ndarray, diffusion: np.ndarray, h: float, p: np
     Equal to ``apply_bands(*sg_bands(face_drift, diffusion, h), p)`` to round-off; Σ_i (L p)_i = 0
     up to the summation round-off (each face flux is added to one cell and taken from the other).
     """
-    return _sg_apply_rows(_floats("face_drift", face_drift, 2), _floats("diffusion", diffusion, 1), float(h),
-                          _floats("p", p, 2))
+    p = _floats("p", p, 2)
+    out = np.empty_like(p)
+    _sg_apply_rows(_floats("face_drift", face_drift, 2), _floats("diffusion", diffusion, 1), float(h), p, out)
+    return out
+
+
+def combine_rows(c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
+    """c1 y1 + c0 y0 for two (R, n) arrays in one compiled pass (bitwise equal to numpy's
+    ``c1 * y1 + c0 * y0``: the same two products and one sum per entry, no fused multiply-add)."""
+    y1 = _floats("y1", y1, 2)
+    out = np.empty_like(y1)
+    _combine_rows(float(c1), y1, float(c0), _floats("y0", y0, 2), out)
+    return out
 
 
 def physical_evaluate(f_faces: np.ndarray, gA: np.ndarray, gB: np.ndarray, x_faces: np.ndarray,
@@ -546,6 +596,20 @@ def physical_evaluate_1d(f_faces: np.ndarray, gA: np.ndarray, gB: np.ndarray, x_
     p, m, xbar = physical_evaluate(f_faces[:, None, :], gA, gB, x_faces, diffusion, h, alpha, a,
                                    rhs[:, None, :], quadrature, source)
     return p[:, 0, :], m, xbar
+
+
+def _stage_failure(status: int, r: np.ndarray, u: np.ndarray, c: SecantNewton) -> CouplingError:
+    """The CouplingError of a failed compiled stage, worded as ``SecantNewton.solve`` words it."""
+    if status == _NON_FINITE:
+        return CouplingError(f"non-finite coupling residual {r} at u = {u}")
+    if status == _TOO_MANY:
+        return CouplingError(f"coupling did not converge in {c.max_evaluations} evaluations: residual "
+                             f"{float(np.max(np.abs(r) / c.scale)):.3e} > tol {c.tol:.1e} "
+                             "(reduce dt, or check the network for a bifurcation)")
+    if status == _SINGULAR:
+        return CouplingError("singular coupling Jacobian")
+    return CouplingError("coupling Newton step increased the residual even when halved "
+                         f"{MAX_HALVINGS} times; reduce dt")
 
 
 class PhysicalStageKernel:
@@ -597,38 +661,42 @@ class PhysicalStageKernel:
         if coupling.scale.shape != (Ki,) or coupling.typical.shape != (Ki,):
             raise ValueError(f"coupling.scale and coupling.typical must have shape ({Ki},)")
         self._jacobian = np.zeros((Ki, Ki))           # updated in place; shared as coupling.jacobian
+        self.means = np.zeros(P)                      # x̄ of the last converged stage
+        self._splits = Ki                             # u, r, m̂, x̄: blocks of Ki, Ki, Ki, P of the small output
 
     def solve(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
               u_guess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(u, r, p (P, R, n), m̂ (Ki,)) of the converged stage, starting from u_guess (Ki,)."""
-        c = self.coupling
-        has = c.jacobian is not None
-        jacobian = self._jacobian
-        if has and c.jacobian is not jacobian:        # set from outside: take a copy into the buffer
-            jacobian[...] = c.jacobian
+        """(u, r, p (P, R, n), m̂ (Ki,)) of the converged stage, starting from u_guess (Ki,); the mean
+        voltages x̄ (P,) of p are left in ``self.means``."""
         external = _floats("external", external, 1)
         if external.shape != self.reversal.shape:
             raise ValueError(f"external must have shape {self.reversal.shape}, got {external.shape}")
         u0 = _floats("u_guess", u_guess, 1)
         if u0.shape != (self.internal.size,):
             raise ValueError(f"u_guess must have shape ({self.internal.size},), got {u0.shape}")
-        status, u, r, p, m_hat, evaluations, updates, has = _physical_stage(
+        return self.solve_checked(_floats("rhs", rhs, 3), float(alpha), float(a), external, u0)
+
+    def solve_checked(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
+                      u_guess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`solve` for arguments already known to be C-contiguous float64 arrays of the right
+        dimensions and floats (a frame's own stage data): no conversions, the compiled code still
+        checks every shape and value."""
+        c = self.coupling
+        has = c.jacobian is not None
+        jacobian = self._jacobian
+        if has and c.jacobian is not jacobian:        # set from outside: take a copy into the buffer
+            jacobian[...] = c.jacobian
+        p = np.empty_like(rhs)
+        small = np.empty(3 * self.internal.size + rhs.shape[0])
+        status, evaluations, updates, has = _physical_stage(
             self.f_faces, self.x_faces, self.diffusion, self.h, self.quadrature, self.source, self.internal,
-            self.weights, self.reversal, self.gamma, self.row_weights, external, float(alpha), float(a),
-            _floats("rhs", rhs, 3), u0, jacobian, has, float(c.tol), c.scale, c.typical, int(c.max_evaluations),
-            MAX_HALVINGS)
+            self.weights, self.reversal, self.gamma, self.row_weights, external, alpha, a, rhs, u_guess,
+            jacobian, has, float(c.tol), c.scale, c.typical, int(c.max_evaluations), MAX_HALVINGS, p, small)
+        K = self._splits
+        u, r, m_hat, self.means = small[:K], small[K:2 * K], small[2 * K:3 * K], small[3 * K:]
         c.evaluations += evaluations
         c.jacobian_updates += updates
         c.jacobian = jacobian if has else None
-        if status == _NON_FINITE:
-            raise CouplingError(f"non-finite coupling residual {r} at u = {u}")
-        if status == _TOO_MANY:
-            raise CouplingError(f"coupling did not converge in {c.max_evaluations} evaluations: residual "
-                                f"{float(np.max(np.abs(r) / c.scale)):.3e} > tol {c.tol:.1e} "
-                                "(reduce dt, or check the network for a bifurcation)")
-        if status == _SINGULAR:
-            raise CouplingError("singular coupling Jacobian")
-        if status == _NO_DESCENT:
-            raise CouplingError("coupling Newton step increased the residual even when halved "
-                                f"{MAX_HALVINGS} times; reduce dt")
+        if status != _CONVERGED:
+            raise _stage_failure(status, r, u, c)
         return u, r, p, m_hat

@@ -56,10 +56,17 @@ def derivative(frame: Frame, point: Point) -> tuple[np.ndarray, np.ndarray]:
     if point.deriv is None:
         if point.stage is not None:
             alpha, a, rhs_p, rhs_mu = point.stage
-            point.deriv = ((alpha * point.state.p - rhs_p) / a, (alpha * point.state.mu - rhs_mu) / a)
+            mu = point.state.mu
+            point.deriv = ((alpha * point.state.p - rhs_p) / a,
+                           mu if frame.fixed_centres else (alpha * mu - rhs_mu) / a)
         else:
             point.deriv = frame.rate(point.state, point.t)
     return point.deriv
+
+
+def combine_centres(frame: Frame, c1: float, mu1: np.ndarray, c0: float, mu0: np.ndarray) -> np.ndarray:
+    """c1 μ1 + c0 μ0, or μ1 itself where the frame's centres are fixed (μ ≡ 0: nothing to combine)."""
+    return mu1 if frame.fixed_centres else c1 * mu1 + c0 * mu0
 
 
 @dataclass(slots=True)
@@ -169,9 +176,9 @@ class BDF2(Method):
             return EULER.step(frame, history, t_new, limit, estimate)
         c1, c0 = 1.0 + w, -w * w / (1.0 + w)
         s1, s0 = last.state, before.state
-        rhs_p = limit(c1 * s1.p + c0 * s0.p)
-        new = _stage(frame, rhs_p, c1 * s1.mu + c0 * s0.mu, (1.0 + 2.0 * w) / (1.0 + w), h, t_new,
-                     guess(history, t_new))
+        rhs_p = limit(frame.combine(c1, s1.p, c0, s0.p))
+        new = _stage(frame, rhs_p, combine_centres(frame, c1, s1.mu, c0, s0.mu), (1.0 + 2.0 * w) / (1.0 + w), h,
+                     t_new, guess(history, t_new))
         error = None
         if estimate:
             factor = (1.0 + w) / (2.0 + 3.0 * w)
@@ -206,11 +213,13 @@ class TRBDF2(Method):
         cur = last.state
         dp, dmu = derivative(frame, last)
         a = 0.5 * g * h
-        explicit = limit.with_mass(cur.p + a * dp, cur.p.sum(axis=1))
-        mid = _stage(frame, limit(explicit), cur.mu + a * dmu, 1.0, a, t_mid, guess(history, t_mid))
+        explicit = limit.with_mass(frame.combine(1.0, cur.p, a, dp), cur.p.sum(axis=1))
+        mid = _stage(frame, limit(explicit), combine_centres(frame, 1.0, cur.mu, a, dmu), 1.0, a, t_mid,
+                     guess(history, t_mid))
         c_mid, c_old = 1.0 / g, -(1.0 - g) ** 2 / g
-        new = _stage(frame, limit(c_mid * mid.state.p + c_old * cur.p), c_mid * mid.state.mu + c_old * cur.mu,
-                     2.0 - g, (1.0 - g) * h, t_new, guess(history, t_new))
+        new = _stage(frame, limit(frame.combine(c_mid, mid.state.p, c_old, cur.p)),
+                     combine_centres(frame, c_mid, mid.state.mu, c_old, cur.mu), 2.0 - g, (1.0 - g) * h, t_new,
+                     guess(history, t_new))
         error = None
         if estimate:
             e1, e2, e3 = TRBDF2_ERROR_WEIGHTS

@@ -3,8 +3,9 @@
 A backend is an overridden hook of the frame contract (``solvers.frame``): here
 
 - ``Frame.solve_rows`` → ``kernels.sg_solve_rows`` (Scharfetter–Gummel assembly fused with a
-  cancellation-free Thomas solve and the mass restoration) and ``Frame.apply_rows`` →
-  ``kernels.sg_apply_rows``, for every frame (:class:`CompiledRows`);
+  cancellation-free Thomas solve and the mass restoration), ``Frame.apply_rows`` →
+  ``kernels.sg_apply_rows`` and ``Frame.combine`` → ``kernels.combine_rows``, for every frame
+  (:class:`CompiledRows`);
 - the physical frame's coupling evaluation → ``kernels.physical_evaluate_1d`` (drift, stage
   solve, activities and mean voltages in one compiled pass), and, for networks without
   electrical coupling, the whole stage → ``kernels.PhysicalStageKernel`` (the secant–Newton
@@ -43,6 +44,10 @@ class CompiledRows:
         """``Frame.apply_rows`` by ``kernels.sg_apply_rows``."""
         return kernels.sg_apply_rows(face_drift, diffusion, self.h, p)
 
+    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
+        """``Frame.combine`` by ``kernels.combine_rows``."""
+        return kernels.combine_rows(c1, y1, c0, y0)
+
 
 class NativePhysicalFrame(CompiledRows, PhysicalFrame):
     """``PhysicalFrame`` with compiled row solves, a fused coupling evaluation and (without electrical
@@ -64,13 +69,16 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
 
     def stage(self, rhs_p, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
         """``PhysicalFrame.stage``, entirely compiled when the network has no electrical coupling."""
-        if self._stage_kernel is None:
+        kernel = self._stage_kernel
+        if kernel is None:
             return super().stage(rhs_p, rhs_mu, alpha, a, t, u_guess)
         external = self.net.external_activities(t)
         before = self.coupling.evaluations
-        _, _, p, m_int = self._stage_kernel.solve(rhs_p[:, None, :], alpha, a, external, u_guess)
+        _, _, p, m_int = kernel.solve_checked(np.ascontiguousarray(rhs_p, dtype=np.float64)[:, None, :],
+                                              float(alpha), float(a), external,
+                                              np.ascontiguousarray(u_guess, dtype=np.float64))
         self.linear_solves += (self.coupling.evaluations - before) * rhs_p.shape[0]
-        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, finite=True)
+        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, finite=True, means=kernel.means)
 
 
 class NativeDesingularisedFrame(CompiledRows, DesingularisedFrame):

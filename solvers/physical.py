@@ -30,6 +30,8 @@ from .frame import Frame, State
 class PhysicalFrame(Frame):
     """Implicit stages of the physical equation; the linear work is :meth:`Frame.solve_rows`."""
 
+    fixed_centres = True         # μ ≡ 0: the densities live on the fixed grid
+
     def __init__(self, net: Network, grid: Grid, tol: float) -> None:
         if math.isinf(net.gamma):
             raise ValueError("gamma = inf has no physical-frame equation; use solvers.solve_desingularised "
@@ -98,7 +100,8 @@ class PhysicalFrame(Frame):
 
     def adopt(self, p: np.ndarray, mu: np.ndarray, t: float) -> State:
         m = self.activities(p, t)
-        return State(p, self._zeros, m, self.unknowns(m, self.means(p)))
+        means = self.means(p)
+        return State(p, self._zeros, m, self.unknowns(m, means), means)
 
     def stage(self, rhs_p, rhs_mu, alpha: float, a: float, t: float, u_guess: np.ndarray) -> State:
         """Solve α p − a L(m, x̄) p = rhs with m = ∫ S p (and x̄ = ∫ x p with electrical coupling)."""
@@ -118,15 +121,18 @@ class PhysicalFrame(Frame):
         return self.accepted(p, external, m_int, xbar, t)
 
     def accepted(self, p: np.ndarray, external: np.ndarray, m_int: np.ndarray, xbar: np.ndarray,
-                 t: float, finite: bool = False) -> State:
+                 t: float, finite: bool = False, means: np.ndarray | None = None) -> State:
         """The state of a converged stage; the activities and means of the accepted density (one free
         Picard step) seed the next predictor. ``finite``: p is known to be finite (a compiled solve
-        raises otherwise), so the check is skipped."""
+        raises otherwise), so the check is skipped. ``means``: the mean voltages of p if the stage
+        computed them (with electrical coupling they are ``xbar``)."""
         if not (finite or np.isfinite(p).all()):
             raise FloatingPointError(f"non-finite density at t={t}; reduce dt or check the inputs")
         m_hat = external.copy()
         m_hat[self.internal] = m_int
-        return State(p, self._zeros, m_hat, np.concatenate([m_int, xbar]) if self.electrical else m_int)
+        if self.electrical:
+            return State(p, self._zeros, m_hat, np.concatenate([m_int, xbar]), xbar)
+        return State(p, self._zeros, m_hat, m_int, means)
 
     def rate(self, state: State, t: float):
         """(∂_t p, ∂_t μ) = (L(m, x̄) p, 0) at a converged state."""
@@ -134,7 +140,8 @@ class PhysicalFrame(Frame):
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the current means (≥ 0)."""
-        return self.net.gamma * self.fast_growth(self.means(state.p), t)
+        means = self.means(state.p) if state.means is None else state.means
+        return self.net.gamma * self.fast_growth(means, t)
 
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2 γ A) (∞ where γ A = 0)."""

@@ -51,3 +51,23 @@ def test_growth_rate_is_reused_only_while_the_means_stay():
     assert frame.fast_growth(unstable * (1 + 1e-13), 0.0) == expected          # reused
     moved = unstable + 0.05
     assert frame.fast_growth(moved, 0.0) == max(0.0, fast_growth_rate(net, moved, 0.0))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+def test_stage_states_carry_the_means_of_their_densities(backend):
+    """The means a physical stage leaves on its State (used by the growth-rate control) are those
+    of the state's density (the compiled stage computes them on the way; numpy leaves None)."""
+    from solvers.api import BACKENDS
+    from solvers.methods import BDF2, Limiter, Point
+
+    net = presets.ei_single(1e3)
+    grid = Grid(-2.0, 2.0, 200)
+    frame = BACKENDS[backend](net, grid, 1e-10)
+    history = [Point(0.0, frame.initial_state(grid.gaussian(0.2, 0.3)[None, :], 0.0))]
+    for j in range(1, 4):
+        history = [history[-1], BDF2().step(frame, history, 0.01 * j, Limiter(True), False).point]
+        state = history[-1].state
+        if backend == "numpy":
+            assert state.means is None
+        else:
+            np.testing.assert_allclose(state.means, frame.means(state.p), rtol=1e-13)

@@ -14,8 +14,8 @@ import pytest
 from fokker import Grid, presets
 from solvers.coupling import CouplingError, SecantNewton
 from solvers.fluxes import apply_bands, bernoulli, sg_bands, stage_bands
-from solvers.kernels import (PhysicalStageKernel, physical_evaluate, physical_evaluate_1d, sg_apply_rows,
-                             sg_solve_rows)
+from solvers.kernels import (PhysicalStageKernel, combine_rows, physical_evaluate, physical_evaluate_1d,
+                             sg_apply_rows, sg_solve_rows)
 from solvers.linalg import solve_stage
 
 GAMMAS = [1.0, 1e2, 1e4, 1e6, 1e10]
@@ -235,6 +235,8 @@ def test_compiled_stage_repeats_the_python_iteration(name, gamma):
         np.testing.assert_allclose(m_c, u_c - r_c, rtol=1e-13)
         assert np.all(np.abs(r_c) <= python.tol) and p_c.min() >= 0.0
         np.testing.assert_allclose(p_c.sum(axis=2), rhs.sum(axis=2) / alpha, rtol=1e-13)
+        # the mean voltages left by the stage are those of its density
+        np.testing.assert_allclose(stage.means, grid.width * (p_c[:, 0, :] @ grid.centers), rtol=1e-13, atol=1e-15)
     assert python.jacobian_updates < python.evaluations           # the Jacobian was reused
 
 
@@ -254,6 +256,15 @@ def test_compiled_stage_failures_raise_coupling_errors():
     with pytest.raises(ValueError, match="weights"):
         PhysicalStageKernel(coupling, f_faces, grid.inner_faces, net.diffusion, grid.width, quadrature, source,
                             internal, net.weights.T, net.reversal, net.gamma)
+
+
+def test_combine_rows_is_numpy_bit_for_bit():
+    rng = np.random.default_rng(3)
+    y1, y0 = rng.standard_normal((2, 777)), rng.standard_normal((2, 777))
+    for c1, c0 in [(1.0, 0.0), (4.0 / 3.0, -1.0 / 3.0), (1.7071067811865475, -0.7071067811865476)]:
+        assert np.array_equal(combine_rows(c1, y1, c0, y0), c1 * y1 + c0 * y0)
+    with pytest.raises(ValueError, match="same shape"):
+        combine_rows(1.0, y1, 1.0, y0[:, :-1])
 
 
 def test_invalid_arguments_are_named():
