@@ -117,9 +117,12 @@ class Frame(ABC):
         """
         values = means.tolist()
         last = self._growth_at
-        if last is not None and (self._drive_is_constant or t == last[1]) and all(
-                abs(x - y) <= GROWTH_REUSE * (1.0 + abs(y)) for x, y in zip(values, last[0])):
-            return self._growth
+        if last is not None and (self._drive_is_constant or t == last[1]):
+            for x, y in zip(values, last[0]):
+                if abs(x - y) > GROWTH_REUSE * (1.0 + abs(y)):
+                    break
+            else:
+                return self._growth
         self._growth = max(0.0, fast_growth_rate(self.net, means, t))
         self._growth_at = (values, t)
         return self._growth
