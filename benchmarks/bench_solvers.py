@@ -5,7 +5,9 @@ t ∈ [0, 3] (300 steps), tol = 1e-10, for gamma in {1e2, 1e4} and nx in {400, 4
 given even where the resolution warning fires (gamma = 1e4: width σ/√(2γĀ) ≈ 3.3e-3, i.e. 0.33 cells
 at nx = 400); warnings are silenced. Every speed is a ratio to one bare LAPACK ``dgtsv`` solve of
 the same size measured in the same run (fresh copies of the bands each call: the least a stage
-costs), so the tables compare across machines. Timings are medians of many repetitions.
+costs), so the tables compare across machines. Timings are medians of many repetitions of the
+thread's CPU time (``time.thread_time``: on a shared machine, waiting for a core is not counted);
+the first-call table (compilation, cache loading) is wall time of fresh processes.
 
 Tables written (stdout, ``benchmarks/results/solvers.md`` and ``solvers.json``):
 
@@ -71,9 +73,14 @@ DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "resul
 
 
 # -- timing helpers -------------------------------------------------------------------------------------------
+CLOCK = time.thread_time
+"""The clock of every speed in the tables: the CPU time of this (single-threaded) process's thread, so
+that time spent waiting for a core on a shared machine is not counted (wall time counts it)."""
+
+
 def median_seconds(fn, number: int, repeat: int) -> float:
     """Median over `repeat` rounds of the mean time of `number` calls of fn."""
-    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat, timer=CLOCK)) / number
 
 
 def bare_solve_seconds(nx: int, number: int, repeat: int) -> float:
@@ -224,18 +231,18 @@ class Run:
 
 def run_minimal(problem: Problem, kind: str, t_end: float = T_SPAN[1]) -> Run:
     stage = STEPPERS[kind](problem)
-    start = time.perf_counter()
+    start = CLOCK()
     steps, p = MinimalStepper(problem, stage).run(t_end)
-    return Run(time.perf_counter() - start, steps, stage.coupling.evaluations, p)
+    return Run(CLOCK() - start, steps, stage.coupling.evaluations, p)
 
 
 def run_solve(problem: Problem, backend: str, t_end: float = T_SPAN[1]) -> Run:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = time.perf_counter()
+        start = CLOCK()
         sol = solve(problem.net, problem.grid, problem.p0, t_span=(T_SPAN[0], t_end), dt=DT, method=METHOD,
                     backend=backend, tol=TOL)
-        wall = time.perf_counter() - start
+        wall = CLOCK() - start
     return Run(wall, int(sol.stats["steps"]), int(sol.stats["evaluations"]), sol.p[-1])
 
 
@@ -394,7 +401,7 @@ def profile_per_step(runner, steps: int, repeat: int = 3, top: int = 12) -> list
     `top` by own time."""
     best: dict[str, dict] = {}
     for _ in range(repeat):
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(CLOCK)
         profiler.runcall(runner)
         for (filename, line, name), (_, ncalls, tottime, cumtime, _) in pstats.Stats(profiler).stats.items():
             where = f"{os.path.basename(filename)}:{line}({name})" if line else name

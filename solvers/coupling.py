@@ -62,6 +62,18 @@ class SecantNewton:
         self.jacobian_updates += 1
         return jac
 
+    def newton_estimate(self, u: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """u − J⁻¹ r with the current Jacobian: the quasi-Newton estimate of the root from a converged
+        point, the best predictor for the next solve whether the fixed-point map u ↦ u − r(u)
+        contracts (the Picard value u − r is then better than u) or expands (it is then worse); u
+        itself when there is no Jacobian or it is singular. Costs no evaluation."""
+        if self.jacobian is None:
+            return u
+        try:
+            return u - np.linalg.solve(self.jacobian, r)
+        except np.linalg.LinAlgError:
+            return u
+
     def solve(self, evaluate: Callable[[np.ndarray], tuple[np.ndarray, Any]], u0: np.ndarray):
         """Return (u, r, payload) with r = r(u) converged."""
         u = np.array(u0, dtype=float)

@@ -402,8 +402,9 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
                     row_weights, external, alpha, a, rhs, u0, jacobian, has_jacobian, tol, scale, typical,
                     max_evaluations, max_halvings, p_out, small_out):
     """The secant–Newton iteration of ``solvers.coupling.SecantNewton`` on r(u) = u − m̂(u) with the
-    fused evaluation, entirely compiled. Writes p into ``p_out`` (P, R, n) and (u, r, m̂, x̄) into
-    ``small_out`` (3K + P,), x̄ the mean voltages of p, and updates ``jacobian`` in place; returns
+    fused evaluation, entirely compiled. Writes p into ``p_out`` (P, R, n) and (u, r, m̂, x̄, u − J⁻¹r)
+    into ``small_out`` (4K + P,), x̄ the mean voltages of p and u − J⁻¹r the quasi-Newton estimate of
+    the root (``SecantNewton.newton_estimate``), and updates ``jacobian`` in place; returns
     (status, evaluations, jacobian updates, has_jacobian). Outputs go into arrays the caller owns
     because boxing a new array on return costs about a microsecond each."""
     _check_evaluation(f_faces, np.empty(rhs.shape[0]), np.empty(rhs.shape[0]), x_faces, diffusion, h, alpha,
@@ -483,13 +484,18 @@ def _physical_stage(f_faces, x_faces, diffusion, h, quadrature, source, internal
         u = u + du
         r = r_new
         cur, new = new, cur
-    if p_out.shape != rhs.shape or small_out.shape[0] != 3 * K + P:
-        raise ValueError("p_out must have the shape of rhs and small_out the length 3K + P")
+    if p_out.shape != rhs.shape or small_out.shape[0] != 4 * K + P:
+        raise ValueError("p_out must have the shape of rhs and small_out the length 4K + P")
     p_out[...] = buffers[cur]
     small_out[:K] = u
     small_out[K:2 * K] = r
     small_out[2 * K:3 * K] = m_hats[cur]
-    small_out[3 * K:] = xbars[cur]
+    small_out[3 * K:3 * K + P] = xbars[cur]
+    small_out[3 * K + P:] = u
+    if status == _CONVERGED and has_jacobian:
+        du, ok = _solve_small(jacobian, r)
+        if ok:
+            small_out[3 * K + P:] = u - du
     return status, evaluations, updates, has_jacobian
 
 
@@ -662,12 +668,14 @@ class PhysicalStageKernel:
             raise ValueError(f"coupling.scale and coupling.typical must have shape ({Ki},)")
         self._jacobian = np.zeros((Ki, Ki))           # updated in place; shared as coupling.jacobian
         self.means = np.zeros(P)                      # x̄ of the last converged stage
-        self._splits = Ki                             # u, r, m̂, x̄: blocks of Ki, Ki, Ki, P of the small output
+        self._splits = Ki                             # u, r, m̂, x̄, u − J⁻¹r: blocks of Ki, Ki, Ki, P, Ki
+        self.next_guess = np.zeros(Ki)                # u − J⁻¹r of the last converged stage
 
     def solve(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
               u_guess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(u, r, p (P, R, n), m̂ (Ki,)) of the converged stage, starting from u_guess (Ki,); the mean
-        voltages x̄ (P,) of p are left in ``self.means``."""
+        voltages x̄ (P,) of p are left in ``self.means`` and the quasi-Newton estimate u − J⁻¹r of the
+        root (``SecantNewton.newton_estimate``) in ``self.next_guess``."""
         external = _floats("external", external, 1)
         if external.shape != self.reversal.shape:
             raise ValueError(f"external must have shape {self.reversal.shape}, got {external.shape}")
@@ -687,13 +695,15 @@ class PhysicalStageKernel:
         if has and c.jacobian is not jacobian:        # set from outside: take a copy into the buffer
             jacobian[...] = c.jacobian
         p = np.empty_like(rhs)
-        small = np.empty(3 * self.internal.size + rhs.shape[0])
+        P = rhs.shape[0]
+        small = np.empty(4 * self.internal.size + P)
         status, evaluations, updates, has = _physical_stage(
             self.f_faces, self.x_faces, self.diffusion, self.h, self.quadrature, self.source, self.internal,
             self.weights, self.reversal, self.gamma, self.row_weights, external, alpha, a, rhs, u_guess,
             jacobian, has, float(c.tol), c.scale, c.typical, int(c.max_evaluations), MAX_HALVINGS, p, small)
         K = self._splits
-        u, r, m_hat, self.means = small[:K], small[K:2 * K], small[2 * K:3 * K], small[3 * K:]
+        u, r, m_hat = small[:K], small[K:2 * K], small[2 * K:3 * K]
+        self.means, self.next_guess = small[3 * K:3 * K + P], small[3 * K + P:]
         c.evaluations += evaluations
         c.jacobian_updates += updates
         c.jacobian = jacobian if has else None

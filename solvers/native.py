@@ -78,7 +78,8 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
                                               float(alpha), float(a), external,
                                               np.ascontiguousarray(u_guess, dtype=np.float64))
         self.linear_solves += (self.coupling.evaluations - before) * rhs_p.shape[0]
-        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, finite=True, means=kernel.means)
+        return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, kernel.next_guess, finite=True,
+                             means=kernel.means)
 
 
 class NativeDesingularisedFrame(CompiledRows, DesingularisedFrame):
