@@ -19,6 +19,7 @@ from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, Run, run
 from .coupling import CouplingError
 from .desingularised import check_well_prepared
+from .desingularised_2d import solve_desingularised_2d
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
@@ -194,8 +195,11 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
 
     Parameters
     ----------
-    y_grid : grid in the rescaled variable y = (x − μ)/ε.
-    q0 : rescaled initial density on y_grid, (ny,) when P == 1 or (P, ny); normalised if needed.
+    y_grid : grid in the rescaled variable y = (x − μ)/ε; for two-variable (FitzHugh–Nagumo) networks a
+        ``Grid2D(y_grid, w_grid)`` (w not rescaled: ``solvers.desingularised_2d``, physical time also for
+        γ = ∞, ``solvers.limit_2d``), the result a ``Desingularised2DSolution``.
+    q0 : rescaled initial density on y_grid, (ny,) when P == 1 or (P, ny) ((ny, nw) or (P, ny, nw) on a
+        Grid2D); normalised if needed.
         Its first moment is preserved (0 for centred data, so that μ is the mean).
     mean0 : initial centres μ_α, a number or (P,).
     t_span, dt, t_eval : physical time for finite γ; fast time τ for γ = ∞ (the physical
@@ -205,6 +209,11 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     progress : show a progress bar over the simulated time.
     backend : "native" (compiled row solves, the default) or "numpy" (LAPACK): ``solvers.DESINGULARISED_BACKENDS``.
     """
+    if isinstance(y_grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
+        # two-variable networks on a Grid2D (y, w): solvers.desingularised_2d (a 1D grid is refused there)
+        return solve_desingularised_2d(net, y_grid, q0, mean0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
+                                       tol=tol, progress=progress, rtol=rtol, atol=atol, max_step=max_step,
+                                       callback=callback, backend=backend)
     one_variable(net)
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
