@@ -52,6 +52,7 @@ from .controller import AdaptiveSteps, FixedSteps
 from .desingularised import DesingularisedFrame, check_well_prepared
 from .desingularised_2d_solution import Desingularised2DSolution
 from .frame import State
+from .limit_2d import solve_limit_2d
 from .native import CompiledRows
 from .recovery import recovery_step
 from .trackers import standard_trackers
@@ -80,7 +81,8 @@ class Desingularised2DFrame(CompiledRows, DesingularisedFrame):
 
     def __init__(self, net: Network, grid: Grid2D, tol: float) -> None:
         if math.isinf(net.gamma):
-            raise ValueError("gamma = inf: the two-variable limit dynamics is solved by solvers.limit_2d")
+            raise ValueError("gamma = inf has no desingularised-frame stage; the two-variable limit dynamics is "
+                             "solvers.limit_2d (solve_desingularised dispatches to it)")
         check_fitzhugh_nagumo(net)
         super().__init__(net, grid.x, tol)
         self.grid2d = grid
@@ -241,7 +243,8 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
     ``solvers.solve_desingularised`` when its grid is a :class:`fokker.Grid2D` (y, w).
 
     q0 : (ny, nw) when P == 1 or (P, ny, nw), well prepared (O(1) width in y); normalised if needed.
-    mean0 : the initial centres μ_α, a number or (P,). γ = ∞: ``solvers.limit_2d`` (physical time).
+    mean0 : the initial centres μ_α, a number or (P,).
+    γ = ∞ (``math.inf``): the limit dynamics of ``solvers.limit_2d``, in physical time t (as finite γ).
     Other arguments as in ``solve_desingularised``; method "euler", "trbdf2" or "bdf2" (the y-part then by
     TR-BDF2, noted); backend "native" only; callback(t, q (P, ny, nw), m) -> bool.
     """
@@ -263,8 +266,7 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
                      "method's history would mix split steps and lose second order)")
     scheme = X_METHODS[method]
     if math.isinf(net.gamma):
-        from .limit_2d import solve_limit_2d
-        return solve_limit_2d(net, grid, q0, mu0, t_out, dt, method, tol, progress, callback, notes)
+        return solve_limit_2d(net, grid, q0, mu0, t0, t_out, dt, method, progress, callback, notes)
     frame = Desingularised2DFrame(net, grid, tol)
     start = time.perf_counter()
     state0 = frame.initial_state(frame.flat(q0), t0, mu0)
