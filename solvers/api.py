@@ -138,6 +138,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     if isinstance(grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
         # two-variable networks on a Grid2D: solvers.two_variable (a 1D grid is refused there)
         check_grid_variables(net, grid)
+        if frame == "auto":
+            return solve_auto_two_variable(net, grid, p0, t_span, dt, t_eval, method, backend, tol, progress,
+                                           auto_cells, auto_zoom, rtol, atol, max_step, callback)
         return solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
                                   backend=backend, tol=tol, frame=frame, progress=progress, rtol=rtol,
                                   atol=atol, max_step=max_step, callback=callback)
@@ -184,6 +187,31 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     diagnostics.check_outputs([solver.expected_width(m) for m in sol.activity], sol.p, grid.width, t_done,
                               net.population_names)
     return sol
+
+
+def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, method, backend, tol, progress,
+                            auto_cells, auto_zoom, rtol, atol, max_step, callback):
+    """``solve(..., frame="auto")`` on a Grid2D: the options checked, then ``solvers.desingularised_2d_auto``."""
+    from .desingularised_2d_auto import solve_auto_2d
+    from .two_variable import initial_density
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+    if backend != "native":
+        raise ValueError(f"backend must be 'native' for a Grid2D (the two-variable solvers), got {backend!r}")
+    cells = checks.integer("auto_cells", auto_cells, low=50)
+    zoom = checks.real("auto_zoom", auto_zoom, low=1.0, low_open=True)
+    notes: list[str] = []
+    p0 = initial_density(p0, net.P, grid, notes)
+    if net.gamma == 0:
+        sol = solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method, tol=tol,
+                                 progress=progress, rtol=rtol, atol=atol, max_step=max_step, callback=callback)
+        sol.notes[:0] = notes + ["frame='auto' at gamma = 0: nothing collapses, solved in the physical frame"]
+        return sol
+    if method == "bdf2":
+        notes.append("method 'bdf2': the voltage part of each Strang step is advanced by TR-BDF2 (a two-step "
+                     "method's history would mix split steps and lose second order)")
+    return solve_auto_2d(net, grid, p0, t0, t_out, dt, method, tol, progress, notes, cells, zoom, rtol, atol,
+                         max_step, callback)
 
 
 @with_step_doc("q")

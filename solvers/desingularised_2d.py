@@ -177,9 +177,9 @@ class Desingularised2DFrame(CompiledRows, DesingularisedFrame):
 
         Every method's stage right-hand side is a combination of states (first moment M₀) and rates
         (first-moment rate 0) with weights summing to α, so Σ y rhs = α M₀ in exact arithmetic; the
-        correction (:meth:`with_first_moment`) removes the round-off of γ-sized explicit rates and the
-        first-moment change of the positivity limiter, which the centring constant would otherwise
-        turn into a γ^(1/2)-amplified error of μ.
+        correction (:meth:`with_first_moment`) removes the round-off of γ-sized explicit rates (TR-BDF2's
+        first stage) and the first-moment change of the positivity limiter, which the centring constant
+        would otherwise turn into a γ^(1/2)-amplified error of μ.
         """
         return super().stage(self.with_first_moment(rhs_q, alpha * self.moment0), rhs_mu, alpha, a, t, u_guess)
 

@@ -8,6 +8,7 @@ import numpy as np
 from fokker import Grid2D, Network
 
 from .solution import _Coupling
+from .two_variable_solution import TwoVariableSolution
 
 
 @dataclass
@@ -89,9 +90,9 @@ class Desingularised2DSolution(_Coupling):
         """Cell averages of p_α(t, x, w) = q_α(t, (x − μ_α)/ε, w)/ε on ``grid`` (x, w), (nt, P, nx, nw).
 
         The w-grid of ``grid`` must be that of the solution (w is not rescaled); finite γ only.
-        Each w-row is carried by ``solvers.remap.transfer`` (mass- and positivity-preserving).
+        Each w-row is carried by ``solvers.remap.transfer_rows`` (mass- and positivity-preserving).
         """
-        from .remap import transfer
+        from .remap import transfer_rows
         if not isinstance(grid, Grid2D):
             raise TypeError(f"grid must be a fokker.Grid2D (x, w), got {type(grid).__name__}")
         if grid.w != self.grid.w:
@@ -101,5 +102,30 @@ class Desingularised2DSolution(_Coupling):
             raise ValueError("gamma = inf: the physical density is a Dirac mass in x at mu; there is no "
                              "density to put on a grid")
         rows = np.swapaxes(self.q, -1, -2)                                   # (nt, P, nw, ny)
-        p = transfer(rows, self.grid.x, grid.x, shift=self.mu[..., None], scale=self.epsilon)
+        p = transfer_rows(rows, self.grid.x, grid.x, shift=self.mu, scale=self.epsilon)
         return np.swapaxes(p, -1, -2)
+
+
+@dataclass
+class AutoTwoVariableSolution(TwoVariableSolution):
+    """The :class:`TwoVariableSolution` of ``solve(net, Grid2D, p0, frame="auto")``.
+
+    ``p`` is mapped onto the user's grid; ``frame_moments`` holds "mean", "std" (voltage) and "mean_w",
+    "std_w" (recovery), each (nt, P), computed in the co-moving rescaled frame: exact where the user's
+    x-grid is too coarse to resolve the density (at large γ its voltage width is σ/√(2γA)).
+    mean(), std(), mean_w() and std_w() return them.
+    """
+
+    frame_moments: dict = field(default_factory=dict)
+
+    def mean(self) -> np.ndarray:
+        return self.frame_moments["mean"]
+
+    def std(self) -> np.ndarray:
+        return self.frame_moments["std"]
+
+    def mean_w(self) -> np.ndarray:
+        return self.frame_moments["mean_w"]
+
+    def std_w(self) -> np.ndarray:
+        return self.frame_moments["std_w"]
