@@ -128,7 +128,8 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         ExponentialConvectionTerm): ``solvers.BACKENDS``; frame="auto" takes "native" or "numpy".
     tol : activities converged each stage to |m − ∫ S p(m)| ≤ tol.
     frame : "physical" (default), or "auto": physical through the initial layer, then the
-        desingularised frame once the density has collapsed (for large γ).
+        desingularised frame once the density has collapsed (for large γ); on a Grid2D the
+        two-variable desingularised frame (``solvers.desingularised_2d_auto``, backend "native").
     progress : show a progress bar over the simulated time.
     auto_cells, auto_zoom : frame="auto" only: cells of each co-moving y-grid (which span ±10
         standard deviations), and the factor by which the spread must shrink before re-gridding
@@ -231,7 +232,8 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
         Its first moment is preserved (0 for centred data, so that μ is the mean).
     mean0 : initial centres μ_α, a number or (P,).
     t_span, dt, t_eval : physical time for finite γ; fast time τ for γ = ∞ (the physical
-        γ = ∞ dynamics is instantaneous), as the result's ``time_unit`` says.
+        γ = ∞ dynamics is instantaneous), as the result's ``time_unit`` says. On a Grid2D always
+        physical time: the two-variable γ = ∞ dynamics is the O(1) slow motion.
     method : "euler", "bdf2" or "trbdf2" (``solvers.METHODS``).
     tol : coupling tolerance on the activities (the first moment is held to tol · 1e-3).
     progress : show a progress bar over the simulated time.

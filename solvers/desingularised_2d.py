@@ -111,13 +111,16 @@ class Desingularised2DFrame(CompiledRows, DesingularisedFrame):
         return super().first_moment(self.marginal(q))
 
     def drift(self, m: np.ndarray, c: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """Face drift −A y − c + ε f̄(μ + ε y, w_j) of every row, (P·nw, ny − 1)."""
+        """Face drift −A y − c + ε f̄(μ + ε y, w_j) of every row, (P·nw, ny − 1).
+
+        f̄(l, r, w) = f̄(l, r, 0) − w (f is linear in w): one face average per population, then the rows.
+        """
         A = self.net.conductance(m)
         base = np.multiply.outer(-A, self.y_faces) - c[:, None]                  # (P, ny − 1)
         x = self.positions(mu)
-        f = np.stack([pop.intrinsic.face_average(x[a, :-1][None, :], x[a, 1:][None, :], self.w[:, None])
-                      for a, pop in enumerate(self.net.populations)])          # (P, nw, ny − 1)
-        return (base[:, None, :] + self.eps * f).reshape(-1, self.nx - 1)
+        base += self.eps * np.stack([pop.intrinsic.face_average(x[a, :-1], x[a, 1:], 0.0)
+                                     for a, pop in enumerate(self.net.populations)])
+        return (base[:, None, :] - self.eps * self.w[None, :, None]).reshape(-1, self.nx - 1)
 
     def linear(self, face_drift: np.ndarray, alpha: float, a: float, rhs: np.ndarray) -> np.ndarray:
         """The stage solve of every (population, w-row), rhs (P, nw·ny); counted per row."""
