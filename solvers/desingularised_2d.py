@@ -152,26 +152,31 @@ class Desingularised2DFrame(CompiledRows, DesingularisedFrame):
     def with_first_moment(self, rhs: np.ndarray, target: np.ndarray) -> np.ndarray:
         """rhs (P, nw·ny) with its first moment Σ_ij y_i rhs_ij h_y h_w set to ``target`` (P,) exactly.
 
-        A fraction ε of every cell moves one y-cell up (or down) within its w-row: the mass and every
-        w-row's mass are kept, rhs ≥ 0 stays ≥ 0 (ε ≤ 1), and the first moment changes by the deficit.
+        A fraction ε ≤ 1 of every cell moves one y-cell up (or down) within its w-row, repeated (at most
+        ny passes) while the deficit needs ε = 1: the mass and every w-row's mass are kept, rhs ≥ 0
+        stays ≥ 0, and the first moment changes by the deficit (up to round-off).
         """
         P = self.net.P
-        rows = rhs.reshape(P, self.nw, self.nx)
-        deficit = target - self.h * self.h_w * np.einsum("pji,i->p", rows, self.y)
-        up = deficit > 0.0
-        movable = np.where(up, rows[:, :, :-1].sum(axis=(1, 2)), rows[:, :, 1:].sum(axis=(1, 2))) \
-            * self.h * self.h_w * self.h
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fraction = np.where((movable > 0.0) & (deficit != 0.0), np.abs(deficit) / movable, 0.0)
-        fraction = np.where(fraction <= 1.0, fraction, 0.0)[:, None, None]
-        if not np.any(fraction):
-            return rhs
-        out = rows * (1.0 - fraction)
-        send_up, send_down = np.where(up[:, None, None], fraction, 0.0), np.where(up[:, None, None], 0.0, fraction)
-        out[:, :, -1] += fraction[:, :, 0] * rows[:, :, -1] * up[:, None]           # the top cell cannot send up
-        out[:, :, 0] += fraction[:, :, 0] * rows[:, :, 0] * ~up[:, None]            # nor the bottom one down
-        out[:, :, 1:] += send_up * rows[:, :, :-1]
-        out[:, :, :-1] += send_down * rows[:, :, 1:]
+        out = rhs.reshape(P, self.nw, self.nx).copy()
+        cell = self.h * self.h_w * self.h                 # first-moment change per unit moved one cell
+        for _ in range(self.nx):
+            deficit = target - self.h * self.h_w * np.einsum("pji,i->p", out, self.y)
+            up = deficit > 0.0
+            movable = np.where(up, out[:, :, :-1].sum(axis=(1, 2)), out[:, :, 1:].sum(axis=(1, 2))) * cell
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fraction = np.where((movable > 0.0) & (deficit != 0.0), np.abs(deficit) / movable, 0.0)
+            if not np.any(fraction):
+                break
+            step = np.minimum(fraction, 1.0)[:, None, None]
+            rising = up[:, None, None]
+            moved = step * out
+            out -= moved
+            out[:, :, 1:] += np.where(rising, moved[:, :, :-1], 0.0)
+            out[:, :, :-1] += np.where(rising, 0.0, moved[:, :, 1:])
+            out[:, :, -1] += np.where(rising[:, :, 0], moved[:, :, -1], 0.0)     # the top cell cannot send up
+            out[:, :, 0] += np.where(rising[:, :, 0], 0.0, moved[:, :, 0])       # nor the bottom one down
+            if np.all(fraction <= 1.0):
+                break
         return out.reshape(rhs.shape)
 
     # -- frame contract ---------------------------------------------------------------------------------
