@@ -102,7 +102,7 @@ def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: 
     frames = [frame]
     on_grid = lambda s, f: np.swapaxes(carry_rows(s.p, f.grid, grid.x, f.nw, s.mu, eps)    # noqa: E731
                                        .reshape(net.P, f.nw, grid.x.nx), -1, -2)
-    trackers = standard_trackers(False, callback, f"{method} (auto, two-variable)", lambda s, f: on_grid(s, f))
+    trackers = standard_trackers(False, callback, f"{method} (auto, two-variable)", on_grid)
     outputs: list[tuple[float, State, Desingularised2DFrame]] = []
     stats: dict = {}
     status, message = 0, ""
@@ -119,7 +119,8 @@ def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: 
         _merge(stats, part)
         wanted = set(due)
         outputs.extend((s_t, s, frame) for s_t, s in result if s_t in wanted)
-        t, state = result[-1]
+        if result:                                   # (empty when a callback stopped the run before ``until``)
+            t, state = result[-1]
 
     while collapse.in_layer and t < t_end and status == 0:
         stop = min(collapse.next_stop(), t_end)

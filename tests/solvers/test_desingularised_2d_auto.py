@@ -70,3 +70,19 @@ def test_auto_frame_refusals_and_gamma_zero():
         solve(presets.fhn_electrical(math.inf), grid, p0, frame="auto")
     sol = solve(presets.fhn_electrical(0.0), grid, p0, frame="auto", t_span=(0.0, 0.1), dt=0.05)
     assert sol.frame == "physical" and any("gamma = 0" in n for n in sol.notes)
+
+
+def test_auto_frame_callback_sees_the_density_on_the_users_grid_and_can_stop():
+    grid = Grid2D(Grid(-2.5, 2.5, 100), Grid(-0.8, 1.8, 60))
+    p0 = grid.gaussian((-0.8, -0.24), (0.1, 0.1))
+    seen = []
+
+    def callback(t, p, m):
+        seen.append(p.shape)
+        return t >= 0.1
+
+    sol = solve(presets.fhn_electrical(1e6), grid, p0, t_span=(0.0, 0.5), dt=0.05, t_eval=[0.0, 0.05, 0.25, 0.5],
+                frame="auto", method="euler", auto_cells=100, callback=callback)
+    assert sol.status == 1 and "callback" in sol.message
+    assert list(sol.t) == [0.0, 0.05]
+    assert set(seen) == {(1, 100, 60)}
