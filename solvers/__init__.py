@@ -1,5 +1,6 @@
 """solvers: how densities evolve (finite volumes, implicit stepping, coupling), and rate networks."""
 from .api import BACKENDS, DESINGULARISED_BACKENDS, solve, solve_desingularised
+from .desingularised_2d_solution import Desingularised2DSolution
 from .diagnostics import ResolutionWarning, TruncationWarning
 from .methods import METHODS
 from .log_density import LogSolution, solve_log
@@ -10,7 +11,7 @@ from .two_variable_solution import TwoVariableSolution
 from .stability import (GammaStar, LDSCertificate, MetzlerTest, gamma_star, is_lds, jacobian_spectrum,
                         lds_certificate, lds_value, metzler_majorant_test, principal_minor_2x2)
 
-__all__ = ["solve", "solve_desingularised", "solve_log", "LogSolution", "METHODS", "BACKENDS", "DESINGULARISED_BACKENDS", "Solution", "DesingularisedSolution", "TwoVariableSolution", "ResolutionWarning",
+__all__ = ["solve", "solve_desingularised", "solve_log", "LogSolution", "METHODS", "BACKENDS", "DESINGULARISED_BACKENDS", "Solution", "DesingularisedSolution", "Desingularised2DSolution", "TwoVariableSolution", "ResolutionWarning",
            "TruncationWarning",
            "simulate_rates", "RateTrajectory", "equilibria", "fixed_point_residual", "solve_lcp", "energies",
            "best_responses", "nash_check", "NashReport",

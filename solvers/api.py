@@ -19,6 +19,7 @@ from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, Run, run
 from .coupling import CouplingError
 from .desingularised import check_well_prepared
+from .desingularised_2d import solve_desingularised_2d
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
@@ -127,7 +128,8 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         ExponentialConvectionTerm): ``solvers.BACKENDS``; frame="auto" takes "native" or "numpy".
     tol : activities converged each stage to |m − ∫ S p(m)| ≤ tol.
     frame : "physical" (default), or "auto": physical through the initial layer, then the
-        desingularised frame once the density has collapsed (for large γ).
+        desingularised frame once the density has collapsed (for large γ); on a Grid2D the
+        two-variable desingularised frame (``solvers.desingularised_2d_auto``, backend "native").
     progress : show a progress bar over the simulated time.
     auto_cells, auto_zoom : frame="auto" only: cells of each co-moving y-grid (which span ±10
         standard deviations), and the factor by which the spread must shrink before re-gridding
@@ -137,6 +139,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     if isinstance(grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
         # two-variable networks on a Grid2D: solvers.two_variable (a 1D grid is refused there)
         check_grid_variables(net, grid)
+        if frame == "auto":
+            return solve_auto_two_variable(net, grid, p0, t_span, dt, t_eval, method, backend, tol, progress,
+                                           auto_cells, auto_zoom, rtol, atol, max_step, callback)
         return solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
                                   backend=backend, tol=tol, frame=frame, progress=progress, rtol=rtol,
                                   atol=atol, max_step=max_step, callback=callback)
@@ -185,6 +190,31 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     return sol
 
 
+def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, method, backend, tol, progress,
+                            auto_cells, auto_zoom, rtol, atol, max_step, callback):
+    """``solve(..., frame="auto")`` on a Grid2D: the options checked, then ``solvers.desingularised_2d_auto``."""
+    from .desingularised_2d_auto import solve_auto_2d
+    from .two_variable import initial_density
+    t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
+        t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+    if backend != "native":
+        raise ValueError(f"backend must be 'native' for a Grid2D (the two-variable solvers), got {backend!r}")
+    cells = checks.integer("auto_cells", auto_cells, low=50)
+    zoom = checks.real("auto_zoom", auto_zoom, low=1.0, low_open=True)
+    notes: list[str] = []
+    p0 = initial_density(p0, net.P, grid, notes)
+    if net.gamma == 0:
+        sol = solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method, tol=tol,
+                                 progress=progress, rtol=rtol, atol=atol, max_step=max_step, callback=callback)
+        sol.notes[:0] = notes + ["frame='auto' at gamma = 0: nothing collapses, solved in the physical frame"]
+        return sol
+    if method == "bdf2":
+        notes.append("method 'bdf2': the voltage part of each Strang step is advanced by TR-BDF2 (a two-step "
+                     "method's history would mix split steps and lose second order)")
+    return solve_auto_2d(net, grid, p0, t0, t_out, dt, method, tol, progress, notes, cells, zoom, rtol, atol,
+                         max_step, callback)
+
+
 @with_step_doc("q")
 def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                          t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
@@ -194,17 +224,26 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
 
     Parameters
     ----------
-    y_grid : grid in the rescaled variable y = (x − μ)/ε.
-    q0 : rescaled initial density on y_grid, (ny,) when P == 1 or (P, ny); normalised if needed.
+    y_grid : grid in the rescaled variable y = (x − μ)/ε; for two-variable (FitzHugh–Nagumo) networks a
+        ``Grid2D(y_grid, w_grid)`` (w not rescaled: ``solvers.desingularised_2d``, physical time also for
+        γ = ∞, ``solvers.limit_2d``), the result a ``Desingularised2DSolution``.
+    q0 : rescaled initial density on y_grid, (ny,) when P == 1 or (P, ny) ((ny, nw) or (P, ny, nw) on a
+        Grid2D); normalised if needed.
         Its first moment is preserved (0 for centred data, so that μ is the mean).
     mean0 : initial centres μ_α, a number or (P,).
     t_span, dt, t_eval : physical time for finite γ; fast time τ for γ = ∞ (the physical
-        γ = ∞ dynamics is instantaneous), as the result's ``time_unit`` says.
+        γ = ∞ dynamics is instantaneous), as the result's ``time_unit`` says. On a Grid2D always
+        physical time: the two-variable γ = ∞ dynamics is the O(1) slow motion.
     method : "euler", "bdf2" or "trbdf2" (``solvers.METHODS``).
     tol : coupling tolerance on the activities (the first moment is held to tol · 1e-3).
     progress : show a progress bar over the simulated time.
     backend : "native" (compiled row solves, the default) or "numpy" (LAPACK): ``solvers.DESINGULARISED_BACKENDS``.
     """
+    if isinstance(y_grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
+        # two-variable networks on a Grid2D (y, w): solvers.desingularised_2d (a 1D grid is refused there)
+        return solve_desingularised_2d(net, y_grid, q0, mean0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
+                                       tol=tol, progress=progress, rtol=rtol, atol=atol, max_step=max_step,
+                                       callback=callback, backend=backend)
     one_variable(net)
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(

@@ -76,21 +76,33 @@ class CollapseTracker(Tracker):
             return math.inf
         return LAYER_STEP / (self.net.gamma * float(np.max(self.net.conductance(m))))
 
+    # hooks (a frame of another layout overrides these three: ``solvers.desingularised_2d_auto``)
+    def spread(self, state, frame) -> np.ndarray:
+        """The standard deviation in y of each population, (P,)."""
+        return frame.grid.std(state.p)
+
+    def make_frame(self, std_y: np.ndarray) -> DesingularisedFrame:
+        """A co-moving frame whose y-grid spans ± HALF_WIDTHS × max(std_y)."""
+        return _frame_for(self.kind, self.net, std_y, self.tol, self.cells)
+
+    def carry(self, frame, new):
+        """The map of a density of ``frame`` onto ``new`` (same centres)."""
+        return lambda p: transfer(p, frame.grid, new.grid)
+
     def handle(self, t, state, frame):
         if not self.in_layer:
             return None
         self.checks += 1
-        std_y = frame.grid.std(state.p)
+        std_y = self.spread(state, frame)
         width = frame.expected_width(state.m)
-        carry = lambda new: (lambda p: transfer(p, frame.grid, new.grid))   # noqa: E731
         if np.all(std_y <= COLLAPSED * width):
             self.in_layer = False
             self.t_switch = t
-            new = _frame_for(self.kind, self.net, np.maximum(std_y, width), self.tol, self.cells)
-            return Regrid(new, carry(new), math.inf)
+            new = self.make_frame(np.maximum(std_y, width))
+            return Regrid(new, self.carry(frame, new), math.inf)
         if np.max(std_y) * self.zoom <= frame.grid.upper / HALF_WIDTHS:
-            new = _frame_for(self.kind, self.net, std_y, self.tol, self.cells)
-            return Regrid(new, carry(new), self.layer_cap(state.m))
+            new = self.make_frame(std_y)
+            return Regrid(new, self.carry(frame, new), self.layer_cap(state.m))
         return None
 
 

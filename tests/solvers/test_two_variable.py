@@ -251,7 +251,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="backend"):
         solve(net, grid, p0, t_span=(0.0, 0.1), backend="fipy")
     with pytest.raises(ValueError, match="frame"):
-        solve(net, grid, p0, t_span=(0.0, 0.1), frame="auto")
+        solve(net, grid, p0, t_span=(0.0, 0.1), frame="rescaled")
     with pytest.raises(ValueError, match="method"):
         solve(net, grid, p0, t_span=(0.0, 0.1), method="rk4")
     sol = solve(net, grid, 3.0 * p0, t_span=(0.0, 0.1), t_eval=[0.0, 0.1])
