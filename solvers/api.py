@@ -185,7 +185,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     sol = Solution(t=t_done, p=np.stack([s.p for s in states]), activity=np.stack([s.m for s in states]),
                    grid=grid, network=net, method=method, backend=backend, frame="physical",
                    stats=finish_stats(result, start), notes=notes, status=result.status, message=result.message)
-    diagnostics.check_outputs([solver.expected_width(m) for m in sol.activity], sol.p, grid.width, t_done,
+    diagnostics.check_outputs(solver.expected_width(sol.activity), sol.p, grid.width, t_done,
                               net.population_names)
     return sol
 
@@ -274,6 +274,6 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
                                  epsilon=frame.eps, time_unit="tau" if math.isinf(net.gamma) else "t",
                                  method=method, stats=finish_stats(result, start), notes=notes,
                                  status=result.status, message=result.message)
-    diagnostics.check_outputs([frame.expected_width(m) for m in sol.activity], sol.q, y_grid.width, t_done,
+    diagnostics.check_outputs(frame.expected_width(sol.activity), sol.q, y_grid.width, t_done,
                               net.population_names)
     return sol

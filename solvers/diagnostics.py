@@ -45,8 +45,19 @@ def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set)
 
 
 def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, names: list[str]) -> None:
-    """Resolution and boundary checks at every output: ``widths[k]`` expected widths (P,), densities (nt, P, n)."""
+    """Resolution and boundary checks at every output: ``widths`` expected widths (nt, P) (or a list of
+    (P,) arrays), densities (nt, P, n). Vectorised over the outputs; each warning is issued once, at
+    the first output where it applies, in time order (resolution first at equal times)."""
+    if len(times) == 0:
+        return
+    cells = np.asarray(widths, dtype=float).reshape(len(times), -1) / h
+    ends = np.maximum(densities[:, :, 0], densities[:, :, -1]) * h
+    coarse = np.flatnonzero((cells < CELLS_PER_WIDTH).any(axis=1))
+    truncated = np.flatnonzero((ends > BOUNDARY_MASS_TOL).any(axis=1))
+    events = ([(int(coarse[0]), 0)] if coarse.size else []) + ([(int(truncated[0]), 1)] if truncated.size else [])
     warned: set = set()
-    for k, t in enumerate(times):
-        check_resolution(widths[k], h, names, warned)
-        check_boundary(densities[k], h, float(t), names, warned)
+    for k, kind in sorted(events):
+        if kind == 0:
+            check_resolution(cells[k] * h, h, names, warned)
+        else:
+            check_boundary(densities[k], h, float(times[k]), names, warned)

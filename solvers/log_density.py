@@ -382,6 +382,6 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
     sol = LogSolution(t=t_done, log_p=np.stack([s.p for s in states]), activity=np.stack([s.m for s in states]),
                       grid=grid, network=net, method=method, stats=finish_stats(result, start), notes=notes,
                       status=result.status, message=result.message)
-    diagnostics.check_outputs([frame.expected_width(m) for m in sol.activity], sol.density(), grid.width, t_done,
+    diagnostics.check_outputs(frame.expected_width(sol.activity), sol.density(), grid.width, t_done,
                               net.population_names)
     return sol
