@@ -76,18 +76,19 @@ class FhnConfig:
 
 
 FULL = FhnConfig()
-QUICK = FhnConfig(period_gammas=(10.0, 30.0, 100.0, 1e3), period_n=1000, period_dt=0.05, period_periods=3,
+QUICK = FhnConfig(period_gammas=(10.0, 30.0, 100.0, 1e3), period_n=1000, period_dt=0.05, period_periods=2,
                   rest_gammas=(10.0, 30.0, 100.0, 300.0, 1e3), rest_n=1000, rest_dt=0.04, rest_t_end=60.0,
                   rest_average_from=30.0,
-                  chemical_gammas=(10.0, 30.0, 100.0, 1e3), chemical_n=4000, chemical_dt=0.1, chemical_outputs=301,
-                  compare_ns=(1_000, 4_000, 16_000), compare_seeds=3, compare_gammas=(2.0, 5.0, 10.0),
-                  compare_n_across=4_000, compare_t=2.0, compare_dt=0.004, compare_cells_per_width=6.0,
-                  compare_w_cells=80,
+                  chemical_gammas=(10.0, 30.0, 100.0, 1e3), chemical_n=2000, chemical_dt=0.1, chemical_t_end=120.0,
+                  chemical_average_from=80.0, chemical_outputs=241,
+                  compare_ns=(1_000, 4_000, 16_000), compare_seeds=3, compare_gammas=(2.0, 5.0),
+                  compare_n_across=4_000, compare_t=2.0, compare_dt=0.004, compare_pde_dt=0.02,
+                  compare_cells_per_width=6.0, compare_w_cells=80,
                   onset_pde_gammas=(0.03, 0.05, 0.07), onset_particle_gammas=(0.0, 0.04, 0.06, 0.1, 0.2),
-                  onset_n=4000, onset_seeds=1, onset_t_end=240.0, onset_late=120.0, onset_dt=0.1, onset_pde_dt=0.4,
-                  pair_gammas=(1.0, 10.0, 100.0, 1e3), pair_n=2000, pair_dt=0.1, pair_t_end=100.0,
-                  pair_average_from=60.0,
-                  animation_t_end=120.0, animation_frames=41)
+                  onset_n=2000, onset_seeds=1, onset_t_end=200.0, onset_late=100.0, onset_dt=0.1, onset_pde_dt=0.5,
+                  onset_cells=(104, 63), onset_spread=0.3,
+                  pair_gammas=(1.0, 10.0, 100.0), pair_n=1000, pair_dt=0.25, pair_t_end=80.0, pair_average_from=50.0,
+                  animation_t_end=100.0, animation_frames=26)
 
 
 def quick_config(**changes) -> FhnConfig:

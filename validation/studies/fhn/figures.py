@@ -27,46 +27,58 @@ def _finish(ax, xlabel: str, ylabel: str, title: str, log: bool = True) -> None:
     ax.legend(fontsize=7)
 
 
-def _cycle(ax, current: float = 0.5) -> None:
+def _cycle(ax, current: float = 0.5, color: str = "k", alpha: float = 0.3) -> None:
     lc = uncoupled_cycle(current)
-    ax.plot(lc.x, lc.w, "k-", lw=2.5, alpha=0.3, label="ODE limit cycle")
+    ax.plot(lc.x, lc.w, "-", color=color, lw=2.5 if color == "k" else 1.0, alpha=alpha, label="ODE limit cycle")
+
+
+KNEE = ((-2.02, -1.72), (1.05, 1.42))
+"""The zoomed box of the F2 phase plane: the upper-left knee of the cycle, where the orbits separate most."""
 
 
 def period_figure(df, traces, cfg: FhnConfig, folder: Path) -> list[Path]:
     """F2: period error, width ratio, and the mean trajectory against the ODE cycle."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
     data = df[~df.reference]
     loglog_fit(axes[0], data.gamma, data.error_ref.abs(), _fit_above(data.gamma, data.error_ref.abs(),
                                                                       cfg.period_fit_min), -1.0,
                label="|T_γ − T_ref|", theory_label="theory slope −1")
     axes[0].plot(data.gamma, data.error_ode.abs(), "s", ms=4, mfc="none", label="|T_γ − T_ODE| (incl. dt, finite n)")
     axes[0].plot(data.gamma, data.predicted_error.abs(), "k:", label="theory |T(⟨f⟩ over N(μ, σ²/2γG)) − T_ODE|")
-    _finish(axes[0], "coupling scale γ", "period error", f"F2: period of the mean voltage, T_ODE = "
+    _finish(axes[0], "coupling scale γ", "period error", f"F2: period of the mean voltage\nT_ODE = "
                                                           f"{df.ode_period.iloc[0]:.4f}")
     limit = fit_inverse_limit(data.gamma[data.gamma >= cfg.period_fit_min], data.std_ratio[data.gamma >= cfg.period_fit_min])
     axes[1].plot(data.gamma, data.std_ratio, "o-", ms=4, label="measured (period average)")
     gs = np.geomspace(data.gamma.min(), data.gamma.max(), 50)
     axes[1].plot(gs, limit(1.0 / gs), "-", lw=0.8,
-                 label=f"fit L + C/γ: L = {limit.intercept:.4f} ± {limit.intercept_se:.1g}")
-    axes[1].axhline(1.0, color="k", ls=":", label="theory: 1")
+                 label=f"fit L + C/γ: L = {limit.intercept:.4f} ± {limit.intercept_se:.1g}, C = {limit.slope:.3f}")
+    axes[1].plot(gs, 1.0 + df.fx_cycle.iloc[0] / (2.0 * gs), "k:",
+                 label=f"theory 1 + ⟨f_x⟩/(2γG), ⟨f_x⟩ = {df.fx_cycle.iloc[0]:.3f} (ODE cycle)")
     _finish(axes[1], "coupling scale γ", "√(2γG)·std(x)/σ", "F2: width of the synchronised population")
     _cycle(axes[2])
-    shown = traces[:-1][:: max(1, (len(traces) - 1) // 3)]
-    for r in shown:
+    inset = axes[2].inset_axes([0.3, 0.3, 0.4, 0.4])
+    _cycle(inset)
+    for r in traces[:-1]:
         t, per = r["t"], df.period[df.gamma == r["gamma"]].iloc[0]
         last = t >= t[-1] - per
-        axes[2].plot(r["mean"][last, 0], r["mean_w"][last, 0], lw=0.9, label=f"mean, γ = {r['gamma']:g}")
+        for ax in (axes[2], inset):
+            ax.plot(r["mean"][last, 0], r["mean_w"][last, 0], lw=0.9, label=f"mean, γ = {r['gamma']:g}")
+    inset.set_xlim(*KNEE[0])
+    inset.set_ylim(*KNEE[1])
+    inset.tick_params(labelsize=6)
+    axes[2].indicate_inset_zoom(inset, edgecolor="gray")
     dist = _fit_above(data.gamma, data.cycle_distance_ref, cfg.period_fit_min)
-    _finish(axes[2], "voltage x", "recovery w", "F2: mean trajectory (last period); its distance to γ_ref's:\n"
-                                                f"{dist.label(-1.0) if dist else 'n/a'}", log=False)
+    _finish(axes[2], "voltage x", "recovery w", "F2: mean orbit (last period, zoom: a knee); distance to γ_ref's\n"
+                                                f"orbit: {dist.label(-1.0) if dist else 'n/a'}", log=False)
+    axes[2].legend(fontsize=6, loc="lower right")
     return save_figure(fig, folder / "fhn_period")
 
 
 def rest_figure(df, traces, cfg: FhnConfig, folder: Path) -> list[Path]:
     """F3: offset of the time-averaged mean from the rest point, and the approach in the phase plane."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
     data = df[~df.reference]
     loglog_fit(axes[0], data.gamma, data.offset_ref, _fit_above(data.gamma, data.offset_ref, cfg.rest_fit_min), -1.0,
                label="|mean_γ − mean_ref|", theory_label="theory slope −1")
@@ -83,7 +95,7 @@ def rest_figure(df, traces, cfg: FhnConfig, folder: Path) -> list[Path]:
 def chemical_figure(df, traces, cfg: FhnConfig, folder: Path) -> list[Path]:
     """F4: clamping error, width, and the slow relaxation of the recovery."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
     loglog_fit(axes[0], df.gamma, df.clamp_error, _fit_above(df.gamma, df.clamp_error, cfg.chemical_fit_min), -1.0,
                label="|μ − x̄|", theory_label="theory slope −1")
     _finish(axes[0], "coupling scale γ", "|μ − x̄| (time average)", f"F4: clamping at x̄ = {df.xbar.iloc[0]:.5f}")
@@ -115,7 +127,7 @@ def _recovery_rate(cfg: FhnConfig) -> float:
 def compare_figure(stats, cfg: FhnConfig, folder: Path) -> list[Path]:
     """F5: W1 of both marginals against n at fixed γ and across γ."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
     at = stats[stats.gamma == cfg.compare_gamma].sort_values("n")
     for col, marker in (("w1_x", "o"), ("w1_w", "s")):
         loglog_fit(axes[0], at.n, at[col], try_fit_power(at.n, at[col]), -0.5, label=col, marker=marker,
@@ -137,7 +149,7 @@ def compare_figure(stats, cfg: FhnConfig, folder: Path) -> list[Path]:
 def onset_figure(pde_df, part_df, traces, summary, cfg: FhnConfig, folder: Path) -> list[Path]:
     """F6: amplitude against γ (PDE and particles), growth rates and the onset, the PDE mean voltages."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
     axes[0].plot(pde_df.gamma, pde_df.amplitude, "o-", label="PDE")
     axes[0].errorbar(part_df.gamma, part_df.amplitude, yerr=part_df.amplitude_se.fillna(0), fmt="s--", capsize=2,
                      label=f"particles (n = {cfg.onset_n})")
@@ -167,7 +179,7 @@ def onset_figure(pde_df, part_df, traces, summary, cfg: FhnConfig, folder: Path)
 def pair_figure(df, cfg: FhnConfig, folder: Path) -> list[Path]:
     """fhn_pair: clamping per population, oscillation amplitude and E–I voltage gap, width."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
     for name, grp in df.groupby("population"):
         loglog_fit(axes[0], grp.gamma, grp.clamp_error, _fit_above(grp.gamma, grp.clamp_error, cfg.chemical_fit_min),
                    -1.0, label=f"|μ − x̄| {name}", theory_label=f"theory slope −1 ({name})")

@@ -58,16 +58,17 @@ def write_animation(anim: dict, cfg: FhnConfig, folder: Path) -> list[Path]:
     t, mx, mw = anim["t"], anim["mean"][:, 0], anim["mean_w"][:, 0]
     title = f"fhn_electrical, γ = {cfg.animation_gamma:g}: density p(x, w)"
 
-    def draw(ax, k):
+    def draw(ax, k, ylabel=True):
         ax.clear()
         heat_map(ax, xs, ws, frames[k].T, cmap="magma", vmin=0.0, vmax=float(frames[k].max()))
-        _cycle(ax)
+        _cycle(ax, color="white", alpha=0.6)
         upto = t <= times[k]
         ax.plot(mx[upto], mw[upto], color="cyan", lw=0.8, label="mean (x, w)")
         ax.set_xlim(x0, x1)
         ax.set_ylim(w0, w1)
         ax.set_xlabel("voltage x")
-        ax.set_ylabel("recovery w")
+        if ylabel:
+            ax.set_ylabel("recovery w")
         ax.set_title(f"t = {times[k]:.1f}", fontsize=9)
         ax.legend(loc="upper left", fontsize=7)
 
@@ -77,14 +78,14 @@ def write_animation(anim: dict, cfg: FhnConfig, folder: Path) -> list[Path]:
 
     def save(tmp: str) -> None:
         named = f"{tmp}.gif"                                  # Pillow picks the format from the suffix
-        movie.save(named, writer=PillowWriter(fps=cfg.animation_fps), dpi=80)
+        movie.save(named, writer=PillowWriter(fps=cfg.animation_fps), dpi=72)
         os.replace(named, tmp)
     out = [atomic_write(folder / "fhn_density.gif", save)]
     plt.close(fig)
     ks = np.unique(np.round(np.linspace(0, len(times) - 1, 4)).astype(int))
-    fig, axes = plt.subplots(1, ks.size, figsize=(4.2 * ks.size, 3.6))
-    for a, k in zip(np.atleast_1d(axes), ks):
-        draw(a, k)
+    fig, axes = plt.subplots(1, ks.size, figsize=(4.2 * ks.size, 3.6), layout="constrained")
+    for i, (a, k) in enumerate(zip(np.atleast_1d(axes), ks)):
+        draw(a, k, ylabel=i == 0)
     fig.suptitle(title, fontsize=10)
     return out + save_figure(fig, folder / "fhn_density_frames")
 
@@ -124,9 +125,10 @@ def write_outputs(res, cfg: FhnConfig, folder: Path) -> list[Path]:
         anim = write_animation(res.animation, cfg, folder)
         files.extend(anim)
         sections.append(Section("The density in the phase plane",
-                                f"[fhn_density.gif](fhn_density.gif): the PDE density of `fhn_electrical` at "
-                                f"γ = {cfg.animation_gamma:g} from phases spread along the cycle (four frames below).",
-                                figures=[f for f in anim if f.suffix == ".png"]))
+                                f"The PDE density of `fhn_electrical` at γ = {cfg.animation_gamma:g} from phases "
+                                "spread along the uncoupled cycle (white): the population synchronises into one "
+                                "travelling blob (animation, then four frames).",
+                                figures=[f for f in anim if f.suffix in (".gif", ".png")]))
     summary = res.summary[list(SUMMARY_COLUMNS)] if len(res.summary) else res.summary
     if len(res.summary):
         files.append(write_csv(folder / "fhn_summary.csv", summary, "%.10g"))
