@@ -120,7 +120,8 @@ def run_fhn(cfg: FhnConfig = FULL, output: str | Path | None = "results/fhn", *,
                         | {(g, cfg.compare_n_across, s) for g in cfg.compare_gammas for s in range(cfg.compare_seeds)})
         tasks = [dict(gamma=g, n=n, seed=s, reference=refs[g], cfg=cfg) for g, n, s in points]
         res.compare, rows = compare_tables(run(compare_task, tasks, "F5 particles"), cfg)
-        res.compare.attrs["references"] = {g: r for g, r in refs.items()}
+        res.compare["pde_nx"] = res.compare.gamma.map(lambda g: refs[g]["nx"])
+        res.compare["pde_warnings"] = res.compare.gamma.map(lambda g: refs[g].get("warnings", ""))
         summary += rows
     if "onset" in cfg.parts:
         start = ("cycle", cfg.onset_spread)

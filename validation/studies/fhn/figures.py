@@ -188,6 +188,8 @@ def pair_figure(df, cfg: FhnConfig, folder: Path) -> list[Path]:
         axes[2].axhline(grp.predicted_width.iloc[0], color=line.get_color(), ls=":", label=f"theory σ/√(2Ā) {name}")
     e = df[df.population == df.population.iloc[0]]
     axes[1].plot(e.gamma, e.voltage_gap, "k^-", ms=4, label="|μ_E − μ_I|")
+    balance_gap = abs(float(np.diff(df.groupby("population", sort=False).xbar.first().to_numpy())[0]))
+    axes[1].axhline(balance_gap, color="k", ls=":", label=f"theory |x̄_E − x̄_I| = {balance_gap:.4f}; amplitude → 0")
     axes[1].set_yscale("log")
     _finish(axes[0], "coupling scale γ", "|μ − x̄| (time average)", "fhn_pair: balance of the chemical part")
     _finish(axes[1], "coupling scale γ", "amplitude / gap", "fhn_pair: oscillation and E–I gap")

@@ -127,7 +127,9 @@ def write_outputs(res, cfg: FhnConfig, folder: Path) -> list[Path]:
         sections.append(Section("The density in the phase plane",
                                 f"The PDE density of `fhn_electrical` at γ = {cfg.animation_gamma:g} from phases "
                                 "spread along the uncoupled cycle (white): the population synchronises into one "
-                                "travelling blob (animation, then four frames).",
+                                "travelling blob (animation, then four frames)."
+                                + (f" Solver warnings: {res.animation.get('warnings')}." if res.animation.get("warnings")
+                                   else ""),
                                 figures=[f for f in anim if f.suffix in (".gif", ".png")]))
     summary = res.summary[list(SUMMARY_COLUMNS)] if len(res.summary) else res.summary
     if len(res.summary):

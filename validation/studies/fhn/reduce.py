@@ -168,7 +168,7 @@ def onset_tables(pde: list[dict], particles: list[dict], cfg: FhnConfig):
         fit = growth_rate(r["t"], r["mean"][:, 0], cfg.onset_window, ONSET_CAP)
         prow.append(dict(gamma=r["gamma"], amplitude=amplitude(r["mean"][r["t"] >= cfg.onset_late, 0]),
                          growth=fit.slope if fit else math.nan, growth_se=fit.slope_se if fit else math.nan,
-                         windows=fit.points if fit else 0, wall_time=r["wall_time"]))
+                         windows=fit.points if fit else 0, wall_time=r["wall_time"], warnings=r.get("warnings", "")))
     pde_df = pd.DataFrame(prow)
     part = pd.DataFrame([dict(gamma=r["gamma"], seed=r["seed"],
                               amplitude=amplitude(r["mean"][r["t"] >= cfg.onset_late, 0])) for r in particles])

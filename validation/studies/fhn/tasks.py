@@ -15,6 +15,7 @@ on (``cfg.seed``, ``stream``, ``seed``) and not on γ, so runs that differ only 
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -108,6 +109,16 @@ def pde_run(net, grid: Grid2D, p0: np.ndarray, t_end: float, dt: float, t_eval):
     return solve(net, grid, p0, (0.0, float(t_end)), dt=float(dt), t_eval=t_eval, method="trbdf2")
 
 
+def warning_summary(caught) -> str:
+    """The distinct warnings of a run as one line, "Category: message (×count) | ..." ("" for none); the
+    study reports them in its tables instead of printing each one."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        text = f"{w.category.__name__}: {str(w.message).split(' at t=')[0]}"
+        counts[text] = counts.get(text, 0) + 1
+    return " | ".join(f"{text} (×{k})" for text, k in counts.items())
+
+
 def pde_trace(preset: str, gamma: float, x_box: tuple, w_box: tuple, cells: tuple, start: tuple, t_end: float,
               dt: float, sample_dt: float, cfg: FhnConfig, frames: int = 0) -> dict:
     """Means and standard deviations of x and w of one PDE run every ``sample_dt``; with ``frames`` > 0
@@ -117,10 +128,12 @@ def pde_trace(preset: str, gamma: float, x_box: tuple, w_box: tuple, cells: tupl
     p0 = initial_density(start, net.populations[0].intrinsic.current, grid)
     times = np.linspace(0.0, t_end, int(round(t_end / sample_dt)) + 1)
     frame_times = np.linspace(0.0, t_end, frames) if frames else np.empty(0)
-    sol = pde_run(net, grid, p0, t_end, dt, np.union1d(times, frame_times))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sol = pde_run(net, grid, p0, t_end, dt, np.union1d(times, frame_times))
     keep = np.isin(sol.t, times)
     out = dict(t=sol.t[keep], mean=sol.mean()[keep], std=sol.std()[keep], mean_w=sol.mean_w()[keep],
-               std_w=sol.std_w()[keep], wall_time=sol.stats["wall_time"])
+               std_w=sol.std_w()[keep], wall_time=sol.stats["wall_time"], warnings=warning_summary(caught))
     if frames:
         pick = np.isin(sol.t, frame_times)
         out.update(frame_t=sol.t[pick], frames=sol.p[pick].astype(np.float32), x_box=np.array(x_box),
@@ -144,14 +157,16 @@ def compare_grid(gamma: float, cfg: FhnConfig) -> Grid2D:
 
 
 def compare_reference(gamma: float, cfg: FhnConfig) -> dict:
-    """The PDE law at ``compare_t``: its x- and w-marginals (and the grid's sizes)."""
+    """The PDE law at ``compare_t``: its x- and w-marginals (and the grid's sizes, the run's warnings)."""
     net = network("fhn_electrical", gamma, cfg)
     grid = compare_grid(gamma, cfg)
-    sol = pde_run(net, grid, initial_density(COMPARE_START, 0.5, grid), cfg.compare_t, cfg.compare_pde_dt,
-                  [0.0, cfg.compare_t])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sol = pde_run(net, grid, initial_density(COMPARE_START, 0.5, grid), cfg.compare_t, cfg.compare_pde_dt,
+                      [0.0, cfg.compare_t])
     return dict(gamma=gamma, nx=grid.x.nx, nw=grid.w.nx, px=grid.marginal_x(sol.p[-1, 0]),
                 pw=grid.marginal_w(sol.p[-1, 0]), mean=float(sol.mean()[-1, 0]), std=float(sol.std()[-1, 0]),
-                wall_time=sol.stats["wall_time"])
+                wall_time=sol.stats["wall_time"], warnings=warning_summary(caught))
 
 
 def compare_task(gamma: float, n: int, seed: int, reference: dict, cfg: FhnConfig) -> dict:
