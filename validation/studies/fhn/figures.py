@@ -8,7 +8,7 @@ import numpy as np
 from ...metrics.fits import fit_inverse_limit, fit_line, try_fit_power
 from ...output import loglog_fit, pyplot, save_figure
 from .config import FhnConfig
-from .reduce import ONSET_CAP
+from .reduce import ONSET_CAP, onset_points
 from .tasks import uncoupled_cycle
 
 
@@ -153,7 +153,7 @@ def onset_figure(pde_df, part_df, traces, summary, cfg: FhnConfig, folder: Path)
     axes[0].plot(pde_df.gamma, pde_df.amplitude, "o-", label="PDE")
     axes[0].errorbar(part_df.gamma, part_df.amplitude, yerr=part_df.amplitude_se.fillna(0), fmt="s--", capsize=2,
                      label=f"particles (n = {cfg.onset_n})")
-    ok = pde_df[np.isfinite(pde_df.growth)]
+    ok = onset_points(pde_df)
     for ax in axes[:2]:
         for _, row in summary.iterrows():
             if np.isfinite(row.fitted):
@@ -162,7 +162,9 @@ def onset_figure(pde_df, part_df, traces, summary, cfg: FhnConfig, folder: Path)
                 ax.axvspan(row.fitted - row.fitted_se, row.fitted + row.fitted_se, color="C0" if what == "PDE"
                            else "C1", alpha=0.15, label=f"γ_c {what} = {row.fitted:.4f} ± {row.fitted_se:.2g}")
     _finish(axes[0], "coupling scale γ", "amplitude √2·std(mean x), late window", "F6: onset of synchrony", log=False)
-    axes[1].errorbar(ok.gamma, ok.growth, yerr=ok.growth_se, fmt="o", capsize=2, label="PDE growth rate")
+    axes[1].errorbar(pde_df.gamma, pde_df.growth, yerr=pde_df.growth_se, fmt="o", mfc="none", capsize=2,
+                     label="PDE growth rate")
+    axes[1].plot(ok.gamma, ok.growth, "o", color="C0", label="used in the fit (near onset)")
     if len(ok) >= 3:
         line = fit_line(ok.gamma, ok.growth)
         gs = np.linspace(ok.gamma.min(), ok.gamma.max(), 20)

@@ -160,6 +160,20 @@ def compare_tables(results: list[dict], cfg: FhnConfig):
 
 
 # ------------------------------------------------------------------------------------------ F6
+ONSET_SIDE = 2
+"""F6 (PDE): the growth-rate line is fitted on this many γ on each side of its sign change (near onset)."""
+
+
+def onset_points(pde_df):
+    """The PDE rows of F6 used for the onset fit: finite growth rates, ``ONSET_SIDE`` each side of the sign
+    change (all of them when a side has fewer)."""
+    ok = pde_df[np.isfinite(pde_df.growth)].sort_values("gamma")
+    below, above = ok[ok.growth < 0], ok[ok.growth >= 0]
+    if len(below) < ONSET_SIDE or len(above) < ONSET_SIDE:
+        return ok
+    return ok[ok.gamma.isin([*below.gamma.iloc[-ONSET_SIDE:], *above.gamma.iloc[:ONSET_SIDE]])]
+
+
 def onset_tables(pde: list[dict], particles: list[dict], cfg: FhnConfig):
     """F6: per-γ amplitude and growth rate (PDE), amplitude (particles, per seed), and the onset estimates."""
     import pandas as pd
@@ -174,14 +188,14 @@ def onset_tables(pde: list[dict], particles: list[dict], cfg: FhnConfig):
                               amplitude=amplitude(r["mean"][r["t"] >= cfg.onset_late, 0])) for r in particles])
     part = part.groupby("gamma").agg(amplitude=("amplitude", "mean"), amplitude_se=("amplitude", "sem"),
                                      seeds=("seed", "count")).reset_index()
-    ok = pde_df[np.isfinite(pde_df.growth)]
+    ok = onset_points(pde_df)
     summary = []
     if len(ok) >= 3:
         line = fit_line(ok.gamma, ok.growth)
         gc, gc_se = root(line, ok.gamma)
         summary.append(summary_row("F6", "onset γ_c (PDE: zero of the growth rate, linear fit)", gc, gc_se,
-                                   math.nan, line.points, "windows before the amplitude reaches "
-                                                          f"{ONSET_CAP:g}, all PDE γ"))
+                                   math.nan, line.points, f"windows before the amplitude reaches {ONSET_CAP:g}; "
+                                                          f"the {ONSET_SIDE} γ each side of the sign change"))
     floor = float(part.amplitude[part.gamma == part.gamma.min()].iloc[0])
     sync = part.amplitude > ONSET_FLOOR * floor
     below, above = part.gamma[~sync & (part.gamma > 0)], part.gamma[sync]
