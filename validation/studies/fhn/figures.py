@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ...metrics.fits import fit_inverse_limit, fit_line, try_fit_power
-from ...output import loglog_fit, pyplot, save_figure
+from ...output import loglog_fit, plain_log_scale, pyplot, save_figure
 from .config import FhnConfig
 from .reduce import ONSET_CAP, onset_points
 from .tasks import uncoupled_cycle
@@ -143,6 +143,7 @@ def compare_figure(stats, cfg: FhnConfig, folder: Path) -> list[Path]:
         axes[1].plot(across.gamma, w0 * (across.gamma / g0) ** -0.5, "k:", label="sampling error of x: ∝ γ^(-1/2)")
     axes[1].set_yscale("log")
     _finish(axes[1], "coupling scale γ", "W1(particles, PDE)", f"F5: across γ at n = {cfg.compare_n_across}")
+    plain_log_scale(axes[1], "x")
     return save_figure(fig, folder / "fhn_particles")
 
 
