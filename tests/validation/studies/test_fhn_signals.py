@@ -131,3 +131,9 @@ def test_onset_reducer_finds_the_zero_of_a_linear_growth_rate():
     assert summary[0]["fitted"] == pytest.approx(gc, abs=1e-10)
     assert summary[1]["fitted"] == pytest.approx(0.05) and summary[1]["fitted_se"] == pytest.approx(0.01)
     assert part_df.amplitude.to_numpy() == pytest.approx(list(amps.values()), rel=5e-3)
+
+
+def test_unbiased_std_is_the_sample_std_with_n_minus_one():
+    from validation.studies.fhn.reduce import unbiased_std
+    x = np.random.default_rng(0).standard_normal(50)
+    assert unbiased_std(dict(n=50, std=np.array([[x.std()]])))[0, 0] == pytest.approx(x.std(ddof=1), rel=1e-14)

@@ -61,7 +61,7 @@ class FhnResult:
     files: list[Path] = field(default_factory=list)
 
 
-def _tagged(tasks: list[dict], results: list[dict], keys=("gamma", "seed")) -> list[dict]:
+def _tagged(tasks: list[dict], results: list[dict], keys=("gamma", "seed", "n")) -> list[dict]:
     return [{**{k: t[k] for k in keys if k in t}, **r} for t, r in zip(tasks, results)]
 
 

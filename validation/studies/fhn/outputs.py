@@ -101,7 +101,7 @@ def write_outputs(res, cfg: FhnConfig, folder: Path) -> list[Path]:
         files.extend(figure_files)
         heading, text = TEXT[name]
         sections.append(Section(heading, text, figures=[f for f in figure_files if f.suffix == ".png"],
-                                tables=[markdown_table(table.drop(columns=["wall_time"], errors="ignore"))]
+                                tables=[markdown_table(table.drop(columns=["wall_time"], errors="ignore"), digits=7)]
                                 + list(extra)))
 
     if res.period is not None:
