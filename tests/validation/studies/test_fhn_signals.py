@@ -137,3 +137,21 @@ def test_unbiased_std_is_the_sample_std_with_n_minus_one():
     from validation.studies.fhn.reduce import unbiased_std
     x = np.random.default_rng(0).standard_normal(50)
     assert unbiased_std(dict(n=50, std=np.array([[x.std()]])))[0, 0] == pytest.approx(x.std(ddof=1), rel=1e-14)
+
+
+def test_predicted_period_against_a_direct_solve_of_the_corrected_mean_dynamics():
+    """The rescaled FitzHugh–Nagumo ODE of the corrected mean dynamics has the period of a direct solve of
+    ẋ = x − x³/3 − v x − w + I, ẇ = c (x + a − b w) (scipy DOP853, rtol 1e-11: periods agree to 1e-8)."""
+    from scipy.integrate import solve_ivp
+    from validation.studies.fhn.theory import predicted_period
+    v = 0.01
+
+    def rhs(t, z):
+        return [z[0] - z[0] ** 3 / 3 - v * z[0] - z[1] + 0.5, 0.08 * (z[0] + 0.7 - 0.8 * z[1])]
+
+    def crossing(t, z):
+        return z[0]
+    crossing.direction = 1.0
+    sol = solve_ivp(rhs, (0.0, 600.0), [0.1, 0.5], events=crossing, rtol=1e-11, atol=1e-12, method="DOP853")
+    direct = np.diff(sol.t_events[0])[-1]
+    assert predicted_period(FitzHughNagumo(current=0.5), 0.3, 0.09 / (2 * v)) == pytest.approx(direct, rel=1e-8)
