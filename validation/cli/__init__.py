@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "report": "validation.cli.commands.report",
     "theorem": "validation.cli.commands.theorem",
     "rates": "validation.cli.commands.rates",
+    "fhn": "validation.cli.commands.fhn",
 }
 
 USER_ERRORS = (ValueError, FileNotFoundError, PermissionError)

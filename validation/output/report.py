@@ -10,6 +10,10 @@ from pathlib import Path
 from ..atomic import atomic_write_text
 
 
+SHOWN_FIGURES = (".png", ".gif")
+"""Figure files embedded as images (PDF copies are left out; a GIF shows as an animation)."""
+
+
 @dataclass
 class Section:
     """One report section: a heading, paragraphs of Markdown, figures (paths) and tables (Markdown)."""
@@ -45,7 +49,7 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None, d
 
 
 def write_report(path: str | Path, title: str, sections: Sequence[Section], intro: str = "") -> Path:
-    """Write ``path`` (Markdown) atomically; figure links are relative to the report's folder (PNG shown)."""
+    """Write ``path`` (Markdown) atomically; figure links are relative to the report's folder (PNG and GIF shown)."""
     path = Path(path)
     folder = path.parent
     out = [f"# {title}", ""]
@@ -57,7 +61,7 @@ def write_report(path: str | Path, title: str, sections: Sequence[Section], intr
             out += [sec.text, ""]
         for fig in sec.figures:
             fig = Path(fig)
-            if fig.suffix == ".png":
+            if fig.suffix in SHOWN_FIGURES:
                 rel = os.path.relpath(fig, folder)
                 out += [f"![{fig.stem}]({rel})", ""]
         for table in sec.tables:
