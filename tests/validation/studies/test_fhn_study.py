@@ -53,6 +53,28 @@ def test_resume_recomputes_only_the_missing_tasks(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(first.summary, second.summary)
 
 
+def test_a_damaged_cached_result_is_moved_aside_and_recomputed(tmp_path, monkeypatch):
+    from validation.store.store import DamagedResultWarning
+
+    first = fhn.run_fhn(TINY, tmp_path, progress=False)
+    cached = sorted((tmp_path / "cache" / "particle_trace").glob("*.npz"))
+    data = cached[0].read_bytes()
+    cached[0].write_bytes(data[: len(data) // 2])                    # a truncated copy
+    calls = []
+    original = driver.particle_trace
+
+    def counting(**task):
+        calls.append(task["gamma"])
+        return original(**task)
+    counting.__name__ = original.__name__
+    monkeypatch.setattr(driver, "particle_trace", counting)
+    with pytest.warns(DamagedResultWarning, match="damaged task file"):
+        second = fhn.run_fhn(TINY, tmp_path, progress=False)
+    assert len(calls) == 1
+    assert len(list((tmp_path / "cache" / "damaged" / "particle_trace").glob("*.npz"))) == 1
+    pd.testing.assert_frame_equal(first.rest.drop(columns="wall_time"), second.rest.drop(columns="wall_time"))
+
+
 def test_unknown_part_is_refused():
     with pytest.raises(ValueError, match="unknown parts"):
         fhn.run_fhn(fhn.quick_config(parts=("nonsense",)), None, progress=False)

@@ -5,16 +5,23 @@
 task function's name and its arguments (numbers, strings, tuples, the configuration dataclass, and
 arrays by their bytes), so a changed configuration never reuses an old result. Results are flat dicts
 of numbers, strings and arrays; every file is written atomically, so an interrupted run leaves either a
-finished result or none.
+finished result or none. A file that cannot be read back whole (a truncated copy, a full disk: the zip
+format checks every member's CRC on reading) is not trusted: :meth:`TaskCache.is_done` moves it into
+``damaged/`` beside the cache with a ``DamagedResultWarning`` naming it, and the task is recomputed.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from fokker.checks import warn
+
 from ...atomic import atomic_write
+from ...store.store import DamagedResultWarning
 
 
 def _canonical(value) -> str:
@@ -35,13 +42,31 @@ class TaskCache:
     def __init__(self, folder: str | Path, name: str) -> None:
         self.folder = Path(folder) / name
         self.name = name
+        self._loaded: dict[Path, dict] = {}
 
     def path(self, task: dict) -> Path:
         digest = hashlib.sha256(f"{self.name}|{_canonical(task)}".encode()).hexdigest()[:32]
         return self.folder / f"{digest}.npz"
 
     def is_done(self, task: dict) -> bool:
-        return self.path(task).is_file()
+        """Whether the task's result is on disk and reads back whole (a damaged file is moved aside)."""
+        path = self.path(task)
+        if path in self._loaded:
+            return True
+        if not path.is_file():
+            return False
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                self._loaded[path] = {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
+            return True
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            aside = self.folder.parent / "damaged" / self.name
+            aside.mkdir(parents=True, exist_ok=True)
+            target = aside / path.name
+            os.replace(path, target)
+            warn(f"damaged task file {path}: {type(exc).__name__}: {exc}; moved to {target}, the task will be "
+                 "recomputed", DamagedResultWarning)
+            return False
 
     def write(self, task: dict, result: dict) -> Path:
         if not isinstance(result, dict):
@@ -54,5 +79,8 @@ class TaskCache:
         return atomic_write(self.path(task), save)
 
     def read(self, task: dict) -> dict:
-        with np.load(self.path(task), allow_pickle=False) as data:
-            return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files}
+        """The stored result of ``task`` (after :meth:`is_done` returned True)."""
+        path = self.path(task)
+        if path not in self._loaded and not self.is_done(task):
+            raise FileNotFoundError(f"no readable result for this task in {self.folder}")
+        return self._loaded.pop(path)
