@@ -57,10 +57,11 @@ import numpy as np
 
 from fokker import FitzHughNagumo, Grid, Grid2D, Network, checks
 
-from . import diagnostics, inputs, kernels
+from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, FINISHED, rescue
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
+from .kernels_2d import SplitRows
 from .methods import EULER, TRBDF2, Limiter, Method, Point
 from .recovery import recovery_step
 from .stepping import MAX_GROWTH, RESCUE_LEVELS
@@ -84,6 +85,45 @@ def check_grid_variables(net: Network, grid: object) -> None:
     if not isinstance(grid, (Grid, Grid2D)):
         raise TypeError(f"grid must be a fokker.Grid2D (two-variable networks) or a fokker.Grid, got "
                         f"{type(grid).__name__}")
+
+
+class StagePredictor:
+    """Quadratic extrapolation in time of the converged coupling unknowns of one kind of stage.
+
+    The stages of a method (keyed by their coefficient α: TR-BDF2's trapezoidal and BDF2 stages,
+    backward Euler's single stage) each solve for u on a smooth curve of stage times; the last three
+    converged values of a kind, u(t₀), u(t₁), u(t₂), give the Lagrange quadratic at the new stage
+    time, accurate to O(h³) where the linear extrapolation of ``solvers.methods.guess`` is O(h²).
+    The guess is used only when the new time lies at most ``reach`` spacings beyond t₂ and the
+    spacings are within a factor ``reach`` of each other (otherwise the caller's guess is kept): a
+    long extrapolation of a fast transient could leave the stage solution's basin.
+    """
+
+    def __init__(self, reach: float = 2.0, depth: int = 3) -> None:
+        self.reach = reach
+        self.depth = depth
+        self.records: dict[float, list[tuple[float, np.ndarray]]] = {}
+
+    def record(self, key: float, t: float, u: np.ndarray) -> None:
+        points = [pt for pt in self.records.get(key, []) if pt[0] < t][-(self.depth - 1):]
+        points.append((t, u.copy()))
+        self.records[key] = points
+
+    def predict(self, key: float, t: float, fallback: np.ndarray) -> np.ndarray:
+        points = self.records.get(key, [])
+        if len(points) < self.depth:
+            return fallback
+        (t0, u0), (t1, u1), (t2, u2) = points
+        h1, h2, h = t1 - t0, t2 - t1, t - t2
+        if not (h > 0.0 and h <= self.reach * h2 and h2 <= self.reach * h1 and h1 <= self.reach * h2):
+            return fallback
+        l0 = (t - t1) * (t - t2) / ((t0 - t1) * (t0 - t2))
+        l1 = (t - t0) * (t - t2) / ((t1 - t0) * (t1 - t2))
+        l2 = (t - t0) * (t - t1) / ((t2 - t0) * (t2 - t1))
+        return l0 * u0 + l1 * u1 + l2 * u2
+
+    def clear(self) -> None:
+        self.records.clear()
 
 
 class TwoVariableFrame(Frame):
@@ -115,11 +155,12 @@ class TwoVariableFrame(Frame):
         self.quadrature = np.ascontiguousarray(net.activation_table(xc)[self.internal] * grid.x.width)
         self.source = np.ascontiguousarray(self.src, dtype=np.int64)
         self.row_weights = np.full(self.nw, self.h_w)
-        self.row_diffusion = np.repeat(self.D, self.nw)
+        self.rows = SplitRows(self.f_faces, self.x_faces, self.D, self.h)
         intr = [pop.intrinsic for pop in net.populations]
         self.a, self.b, self.c = (np.array([getattr(f, name) for f in intr]) for name in ("a", "b", "c"))
         self.D_w = net.diffusion_w
         self._zeros = np.zeros(net.P)
+        self.predictor = StagePredictor()
         self.recovery_steps = 0
         self.w_clipped_mass = 0.0
         self.w_moment_defect = 0.0
@@ -191,24 +232,28 @@ class TwoVariableFrame(Frame):
             m[self.internal] = u[:self.K]
             xbar = u[self.K:] if self.electrical else self._zeros
             gA, gB = self._coupling(m, xbar)
-            p, m_int, xbar_hat = kernels.physical_evaluate(self.f_faces, gA, gB, self.x_faces, self.D, self.h,
-                                                           alpha, a, rhs, self.quadrature, self.source,
-                                                           self.row_weights)
+            p, m_int, xbar_hat = self.rows.evaluate(gA, gB, alpha, a, rhs, self.quadrature, self.source,
+                                                    self.row_weights)
             self.linear_solves += P * self.nw
             m_hat = external.copy()
             m_hat[self.internal] = m_int
             hat = np.concatenate([m_int, xbar_hat]) if self.electrical else m_int
             return u - hat, (p, m_hat, xbar_hat)
 
-        _, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, u_guess)
+        u, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, self.predictor.predict(alpha, t, u_guess))
+        self.predictor.record(alpha, t, u)
         return State(p.reshape(P, -1), self._zeros, m_hat, self._unknowns(m_hat, xbar_hat))
 
     def rate(self, state: State, t: float):
         """(L(m, x̄) p, 0) at a converged state."""
         xbar = state.u[self.K:] if self.electrical else self._zeros
-        dp = kernels.sg_apply_rows(self.row_drift(state.m, xbar), self.row_diffusion, self.h,
-                                   state.p.reshape(-1, self.nx))
+        dp = self.rows.apply(*self._coupling(state.m, xbar), state.p.reshape(self.net.P, self.nw, self.nx))
         return dp.reshape(self.net.P, -1), self._zeros
+
+    def reset_coupling(self) -> None:
+        """Forget the coupling Jacobian and the stage predictor (after a failed stage)."""
+        super().reset_coupling()
+        self.predictor.clear()
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the mean voltages (≥ 0)."""
