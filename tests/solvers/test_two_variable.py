@@ -92,10 +92,11 @@ def test_second_order_under_joint_refinement_to_200_cells():
 def test_order_in_time_of_the_means(method, order):
     """Successive differences of the means (x̄, w̄) as dt halves. The remap is exact in the first moments
     and the spatial error of the means is a dt-independent change of their velocity, so the
-    differences are the time errors (γ A = 2: x̄ relaxes during the voltage step)."""
+    differences are the time errors (γ A = 2: x̄ relaxes during the voltage step). bdf2 (its larger
+    error constant and the Lie first step) is asymptotic from dt = 0.1."""
     grid, net = make_grid(60, 60), linear_chemical(gamma=2.0, sigma_w=0.3)
     means = []
-    for dt in (0.2, 0.1, 0.05, 0.025):
+    for dt in (0.1, 0.05, 0.025, 0.0125) if method == "bdf2" else (0.2, 0.1, 0.05, 0.025):
         sol = solve(net, grid, initial(grid), t_span=(0.0, T), dt=dt, method=method, t_eval=[0.0, T])
         means.append([sol.mean()[-1, 0], sol.mean_w()[-1, 0]])
     differences = np.max(np.abs(np.diff(means, axis=0)), axis=1)
