@@ -37,7 +37,7 @@ from numba import njit
 
 from .kernels import _centres, _check_sources, _face_weights
 
-__all__ = ["SplitRows", "FACTOR_LIMIT", "CANCELLATION"]
+__all__ = ["SplitRows", "tilt_limit", "FACTOR_LIMIT", "CANCELLATION"]
 
 FACTOR_LIMIT = 300.0      # |z_f|, |z_c| above this: direct expm1 (the product e^{z_f} e^{z_c} cannot overflow)
 CANCELLATION = 8.0        # (|term 1| + |term 2|) / |sum| above this: direct expm1 (error ≤ a few ulps × this)
@@ -301,3 +301,101 @@ class SplitRows:
         if p.shape != self.shape:
             raise ValueError(f"p must have shape {self.shape}, got {p.shape}")
         return _apply(self.zf, self.ef, self.mf, self.scale, self.diffusion, self.h, gA, gB, self.x_faces, p)
+
+
+TILT_ITERATIONS = 60
+
+
+@njit(cache=True)
+def _tilted(c, x, centre, kappa, lo_i, hi_i, o) -> tuple[float, float, float]:
+    """o = c e^{κ (x − centre) − max}, and (Σ o, mean, variance) of o over the cells lo_i … hi_i."""
+    top = -math.inf
+    for i in range(lo_i, hi_i + 1):
+        if c[i] > 0.0:
+            top = max(top, kappa * (x[i] - centre))
+    s0 = 0.0
+    s1 = 0.0
+    for i in range(lo_i, hi_i + 1):
+        v = c[i] * math.exp(kappa * (x[i] - centre) - top) if c[i] > 0.0 else 0.0
+        o[i] = v
+        s0 += v
+        s1 += v * x[i]
+    mean = s1 / s0
+    s2 = 0.0
+    for i in range(lo_i, hi_i + 1):
+        d = x[i] - mean
+        s2 += o[i] * d * d
+    return s0, mean, s2 / s0
+
+
+@njit(cache=True)
+def _tilt_limit(rows, x, out):
+    """Kernel of :func:`tilt_limit`: returns the number of rows changed and the largest unmatched mean."""
+    R, n = rows.shape
+    changed = 0
+    worst = 0.0
+    for r in range(R):
+        q, o = rows[r], out[r]
+        negative = False
+        for i in range(n):
+            o[i] = q[i]
+            if q[i] < 0.0:
+                negative = True
+        if not negative:
+            continue
+        changed += 1
+        mass = 0.0
+        first = 0.0
+        for i in range(n):
+            mass += q[i]
+            first += x[i] * q[i]
+            o[i] = max(q[i], 0.0)
+        lo_i, hi_i = n, -1
+        for i in range(n):
+            if o[i] > 0.0:
+                lo_i = min(lo_i, i)
+                hi_i = i
+        if not mass > 0.0 or hi_i < 0:
+            for i in range(n):
+                o[i] = 0.0
+            continue
+        target = first / mass
+        c = o.copy()
+        spread = x[hi_i] - x[lo_i]
+        centre = 0.5 * (x[hi_i] + x[lo_i])
+        kappa = 0.0
+        if spread > 0.0 and x[lo_i] < target < x[hi_i]:
+            for _ in range(TILT_ITERATIONS):
+                s0, mean, var = _tilted(c, x, centre, kappa, lo_i, hi_i, o)
+                miss = target - mean
+                if abs(miss) <= 1e-14 * spread or not var > 0.0:
+                    break
+                step = miss / var                      # Newton: d mean / d κ = variance
+                cap = 20.0 / spread
+                kappa += min(max(step, -cap), cap)
+        s0, mean, var = _tilted(c, x, centre, kappa, lo_i, hi_i, o)
+        worst = max(worst, abs(target - mean))
+        factor = mass / s0
+        for i in range(lo_i, hi_i + 1):
+            o[i] *= factor
+    return changed, worst
+
+
+def tilt_limit(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Positivity limiter of stage right-hand sides that keeps every row's mass *and* first moment.
+
+    A row q (n,) with negative entries is replaced by c_i e^{κ x_i} / Z, c = max(q, 0), with Z
+    restoring the mass Σ q and κ (Newton: d mean / d κ = the tilted variance > 0, so the tilted
+    mean is monotone in κ) restoring the mean Σ x q / Σ q. The exponential tilt of a Gaussian
+    profile is its exact translation, so the correction is the smooth one a moving density needs;
+    the plain clip-and-rescale limiter instead shifts each row's mean (and hence the mean voltage x̄)
+    by the clipped trailing or leading part. A row with Σ q ≤ 0 (round-off tails) becomes 0; a mean
+    outside the support of c cannot be matched (it is reported in ``worst``).
+
+    rows (R, n) float64 C-contiguous, x (n,) cell centres. Returns (limited rows, rows changed,
+    worst unmatched mean |Σ x o / Σ o − Σ x q / Σ q| over the changed rows).
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    out = np.empty_like(rows)
+    changed, worst = _tilt_limit(rows, np.ascontiguousarray(x, dtype=np.float64), out)
+    return out, int(changed), float(worst)

@@ -4,8 +4,6 @@ Against the exact Gaussian of the linear network (order 2 in time and under join
 its invariants (mass, p ≥ 0, the exact w-mean recursion, with fixed and adaptive steps) and the
 error control."""
 import math
-import sys
-import pathlib
 
 import numpy as np
 import pytest
@@ -13,8 +11,7 @@ import pytest
 from fokker import presets
 from solvers import solve
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_two_variable import T, exact_chemical, initial, l1_error, linear_chemical, make_grid, orders  # noqa: E402
+from .test_two_variable import T, exact_chemical, initial, l1_error, linear_chemical, make_grid, orders
 
 
 def test_second_order_under_joint_refinement():
