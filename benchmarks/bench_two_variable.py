@@ -35,7 +35,7 @@ from solvers.kernels import sg_solve_rows
 from solvers.controller import FixedSteps
 from solvers.recovery import recovery_step
 from solvers.trackers import Tracker
-from solvers.two_variable import X_METHODS, TwoVariableFrame, strang_run
+from solvers.two_variable import TwoVariableFrame, make_stepper, split_run
 
 NX, NW = 400, 200
 RESULTS = pathlib.Path(__file__).parent / "results" / "two_variable.md"
@@ -73,7 +73,7 @@ class StepClock(Tracker):
 def step_time(net, method: str, steps: int) -> tuple[float, float, dict]:
     """(best, median) wall time of one Strang step over ``steps`` steps, and the run's counters.
 
-    The steps are those of ``solve`` (``strang_run`` on a ``TwoVariableFrame`` with fixed steps),
+    The steps are those of ``solve`` (``split_run`` on a ``TwoVariableFrame`` with fixed steps),
     timed one by one, after a warm-up run that compiles the kernels; the best step is the cost
     without interference from other processes on a shared machine, the median the typical one.
     """
@@ -84,8 +84,8 @@ def step_time(net, method: str, steps: int) -> tuple[float, float, dict]:
         solve(net, grid, p0, t_span=(0.0, 0.02), dt=0.01, method=method, t_eval=[0.0, 0.02])     # compile
     frame = TwoVariableFrame(net, grid, 1e-10)
     clock = StepClock()
-    _, stats, _, _ = strang_run(frame, frame.initial_state(frame.flat(p0), 0.0), 0.0, np.array([0.01 * steps]),
-                                X_METHODS[method], FixedSteps(0.01), [clock])
+    _, stats, _, _ = split_run(frame, frame.initial_state(frame.flat(p0), 0.0), 0.0, np.array([0.01 * steps]),
+                               make_stepper(method, frame), FixedSteps(0.01), [clock])
     durations = np.diff(clock.times)
     return float(durations.min()), float(np.median(durations)), stats
 

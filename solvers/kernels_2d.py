@@ -329,7 +329,7 @@ def _tilted(c, x, centre, kappa, lo_i, hi_i, o) -> tuple[float, float, float]:
 
 
 @njit(cache=True)
-def _tilt_limit(rows, x, out):
+def _tilt_limit(rows, x, floor, out):
     """Kernel of :func:`tilt_limit`: returns the number of rows changed and the largest unmatched mean."""
     R, n = rows.shape
     changed = 0
@@ -346,10 +346,17 @@ def _tilt_limit(rows, x, out):
         changed += 1
         mass = 0.0
         first = 0.0
+        negative_mass = 0.0
         for i in range(n):
             mass += q[i]
             first += x[i] * q[i]
             o[i] = max(q[i], 0.0)
+            negative_mass -= min(q[i], 0.0)
+        if negative_mass <= floor[r] and mass > 0.0:        # clip and rescale: the mean moves by ≤ floor · spread
+            kept = mass + negative_mass
+            for i in range(n):
+                o[i] *= mass / kept
+            continue
         lo_i, hi_i = n, -1
         for i in range(n):
             if o[i] > 0.0:
@@ -381,7 +388,7 @@ def _tilt_limit(rows, x, out):
     return changed, worst
 
 
-def tilt_limit(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, int, float]:
+def tilt_limit(rows: np.ndarray, x: np.ndarray, floor: np.ndarray | None = None) -> tuple[np.ndarray, int, float]:
     """Positivity limiter of stage right-hand sides that keeps every row's mass *and* first moment.
 
     A row q (n,) with negative entries is replaced by c_i e^{κ x_i} / Z, c = max(q, 0), with Z
@@ -390,12 +397,18 @@ def tilt_limit(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, int, float]
     profile is its exact translation, so the correction is the smooth one a moving density needs;
     the plain clip-and-rescale limiter instead shifts each row's mean (and hence the mean voltage x̄)
     by the clipped trailing or leading part. A row with Σ q ≤ 0 (round-off tails) becomes 0; a mean
-    outside the support of c cannot be matched (it is reported in ``worst``).
+    outside the support of c cannot be matched (it is reported in ``worst``). A row whose negative
+    part Σ max(−q, 0) is at most ``floor`` (R,) is only clipped and rescaled: its first moment then
+    moves by at most floor × (x_max − x_min) (default floor 0: every row with a negative entry is
+    tilted).
 
     rows (R, n) float64 C-contiguous, x (n,) cell centres. Returns (limited rows, rows changed,
     worst unmatched mean |Σ x o / Σ o − Σ x q / Σ q| over the changed rows).
     """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     out = np.empty_like(rows)
-    changed, worst = _tilt_limit(rows, np.ascontiguousarray(x, dtype=np.float64), out)
+    floor = np.zeros(rows.shape[0]) if floor is None else np.ascontiguousarray(floor, dtype=np.float64)
+    if floor.shape != (rows.shape[0],):
+        raise ValueError(f"floor must have shape ({rows.shape[0]},), got {floor.shape}")
+    changed, worst = _tilt_limit(rows, np.ascontiguousarray(x, dtype=np.float64), floor, out)
     return out, int(changed), float(worst)

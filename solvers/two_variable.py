@@ -250,8 +250,9 @@ class TwoVariableFrame(Frame):
             hat = np.concatenate([m_int, xbar_hat]) if self.electrical else m_int
             return u - hat, (p, m_hat, xbar_hat)
 
-        u, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, self.predictor.predict(alpha, t, u_guess))
-        self.predictor.record(alpha, t, u)
+        kind = round(alpha, 9)              # the stage kind (equal steps: the same α up to round-off)
+        u, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, self.predictor.predict(kind, t, u_guess))
+        self.predictor.record(kind, t, u)
         return State(p.reshape(P, -1), self._zeros, m_hat, self._unknowns(m_hat, xbar_hat))
 
     def rate(self, state: State, t: float):
@@ -288,9 +289,13 @@ class RowLimiter(Limiter):
     A w-row with negative entries is clipped and exponentially tilted (``kernels_2d.tilt_limit``)
     so that it keeps its mass (hence the w-marginal and the exact w-mean identity) and its first
     moment in x (hence the row's contribution to the mean voltage x̄). A row whose sum is ≤ 0 (at
-    the round-off level, far in the tails) is set to 0. ``worst_mean`` is the largest mean that a
-    tilt could not match (the target outside the clipped row's support).
+    the round-off level, far in the tails) is set to 0; a row whose negative part is below
+    ROUND_OFF × its population's total is only clipped and rescaled (all such rows together move
+    x̄ by less than nw · ROUND_OFF × the x-range: round-off). ``worst_mean`` is the largest mean
+    that a tilt could not match (the target outside the clipped row's support).
     """
+
+    ROUND_OFF = 1e-16
 
     def __init__(self, x: np.ndarray) -> None:
         super().__init__(True)
@@ -301,7 +306,9 @@ class RowLimiter(Limiter):
         if rhs.min() >= 0.0:
             return rhs
         self.count += 1
-        out, _, worst = tilt_limit(rhs.reshape(-1, self.x.size), self.x)
+        rows = rhs.reshape(-1, self.x.size)
+        floor = np.repeat(self.ROUND_OFF * np.abs(rhs).sum(axis=1), rows.shape[0] // rhs.shape[0])
+        out, _, worst = tilt_limit(rows, self.x, floor)
         self.worst_mean = max(self.worst_mean, worst)
         return out.reshape(rhs.shape)
 
@@ -532,6 +539,15 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
     return outputs, out, status, message
 
 
+def make_stepper(method: str, frame: TwoVariableFrame) -> StrangStepper | LawsonBDF2:
+    """The stepper of ``method``: "bdf2" → :class:`LawsonBDF2`, "euler"/"trbdf2" → :class:`StrangStepper`."""
+    if method == "bdf2":
+        return LawsonBDF2(frame.grid.centers)
+    if method not in X_METHODS:
+        raise ValueError(f"method must be 'euler', 'trbdf2' or 'bdf2' for a Grid2D, got {method!r}")
+    return StrangStepper(X_METHODS[method], frame.grid.centers)
+
+
 def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray, scheme: Method, policy,
                trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
     """Advance by Strang steps W(h/2) X(h) W(h/2) (X by ``scheme``) through the output times:
@@ -604,11 +620,8 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
     notes: list[str] = []
     p0 = initial_density(p0, net.P, grid, notes)
     solver = TwoVariableFrame(net, grid, tol)
-    if method == "bdf2":
-        stepper = scheme = LawsonBDF2(solver.grid.centers)
-    else:
-        scheme = X_METHODS[method]
-        stepper = StrangStepper(scheme, solver.grid.centers)
+    stepper = make_stepper(method, solver)
+    scheme = stepper if isinstance(stepper, LawsonBDF2) else stepper.scheme
     policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt, scheme)
     policy.set_limit(max_step)
     start = time.perf_counter()
