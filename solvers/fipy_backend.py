@@ -129,3 +129,9 @@ class FipyFrozen2D:
             eq.solve(var=var, dt=dt, solver=self.solver)
             out[al] = self.frame.density(np.asarray(var.value)[None])[0]
         return out
+
+    def run(self, p: np.ndarray, dt: float, steps: int) -> np.ndarray:
+        """``steps`` backward-Euler steps of length dt from p (P, nx, nw)."""
+        for _ in range(steps):
+            p = self.step(p, dt)
+        return p

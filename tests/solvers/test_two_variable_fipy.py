@@ -28,9 +28,7 @@ def differences(nx: int, nw: int, steps) -> list[float]:
     out = []
     for dt in steps:
         fipy_run = fipy_backend.FipyFrozen2D(frame, np.array([net.gamma * J]), np.array([net.gamma * J * E]))
-        p = p0[None]
-        for _ in range(round(T / dt)):
-            p = fipy_run.step(p, dt)
+        p = fipy_run.run(p0[None], dt, round(T / dt))
         assert p.min() >= 0.0
         np.testing.assert_allclose(grid.integrate(p[0]), 1.0, atol=1e-12)
         native = solve(net, grid, p0, t_span=(0.0, T), dt=dt, method="euler", t_eval=[0.0, T]).p[-1, 0]
