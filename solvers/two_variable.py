@@ -73,7 +73,7 @@ from .coupling import CouplingError
 from .frame import Frame, State, StepStats
 from .kernels_2d import SplitRows, tilt_limit
 from .methods import EULER, TRBDF2, Limiter, Method, Point
-from .recovery import recovery_step
+from .recovery import recovery_step_wx
 from .stepping import BDF2_MAX_RATIO, MAX_GROWTH, RESCUE_LEVELS
 from .trackers import CallbackTracker, Stop, Tracker, standard_trackers
 from .two_variable_solution import TwoVariableSolution
@@ -216,12 +216,13 @@ class TwoVariableFrame(Frame):
         """W(τ) applied to a state: m and x̄ are kept (the x-marginal does not change); τ = 0: the state."""
         if tau == 0.0:
             return state
-        step = recovery_step(self.density(state.p), self.grid.centers, self.grid2d.w.lower, self.grid2d.w.upper,
-                             self.a, self.b, self.c, tau, self.D_w)
+        P = self.net.P
+        step = recovery_step_wx(state.p.reshape(P, self.nw, self.nx), self.grid.centers, self.grid2d.w.lower,
+                                self.grid2d.w.upper, self.a, self.b, self.c, tau, self.D_w)
         self.recovery_steps += 1
         self.w_clipped_mass = max(self.w_clipped_mass, float(np.max(step.clipped_mass)))
         self.w_moment_defect = max(self.w_moment_defect, float(np.max(np.abs(step.moment_defect))))
-        return State(self.flat(step.density), state.mu, state.m, state.u)
+        return State(step.density.reshape(P, -1), state.mu, state.m, state.u)
 
     # -- frame contract -----------------------------------------------------------------------------
     def initial_state(self, p0: np.ndarray, t0: float, mu0: np.ndarray | None = None) -> State:

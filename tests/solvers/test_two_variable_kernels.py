@@ -62,3 +62,18 @@ def test_bad_inputs():
     rows = SplitRows(f, X_FACES, D, H)
     with pytest.raises(ValueError, match="rhs must have shape"):
         rows.evaluate(np.ones(2), np.ones(2), 1.0, 0.1, rhs[:, :-1], quad, src, np.ones(R))
+
+
+@pytest.mark.parametrize("sigma_w", [0.0, 0.3])
+def test_recovery_step_in_the_solver_layout_equals_recovery_step(sigma_w):
+    from solvers.recovery import recovery_step, recovery_step_wx
+    rng = np.random.default_rng(3)
+    p = rng.random((2, 30, 25))                      # (P, nx, nw)
+    x = np.linspace(-2.0, 2.0, 30)
+    a, b, c = np.array([0.7, 0.5]), np.array([0.8, 0.0]), np.array([0.08, 1.0])     # b = 0: a translation
+    D_w = np.full(2, 0.5 * sigma_w**2)
+    ref = recovery_step(p, x, -1.5, 2.5, a, b, c, 0.3, D_w)
+    got = recovery_step_wx(np.ascontiguousarray(p.transpose(0, 2, 1)), x, -1.5, 2.5, a, b, c, 0.3, D_w)
+    np.testing.assert_allclose(got.density.transpose(0, 2, 1), ref.density, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(got.clipped_mass, ref.clipped_mass)
+    np.testing.assert_array_equal(got.moment_defect, ref.moment_defect)
