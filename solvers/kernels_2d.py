@@ -213,12 +213,12 @@ def _evaluate(zf, ef, mf, scale, diffusion, h, gA, gB, x_faces, alpha, a, rhs, q
             for b in range(nb):
                 row = out[al, r0 + b]
                 fb = factor[b]
-                for i in range(n):
-                    row[i] = Y[i, b] * fb
-                w = row_weights[r0 + b]
                 s = 0.0
                 for i in range(n):
-                    s += x[i] * row[i]
+                    v = Y[i, b] * fb
+                    row[i] = v
+                    s += x[i] * v
+                w = row_weights[r0 + b]
                 xbar[al] += w * h * s
                 for j in range(K):
                     if source[j] == al:
