@@ -36,11 +36,12 @@ properties. Both run in :func:`split_run`, the one step loop.
 
 Properties (each tested): mass to round-off; p ≥ 0; the discrete w-mean moves exactly by the
 merged w-steps (w̄ ↦ θ w̄ + (1 − θ) w*(x̄) per w-step of length τ, θ = e^{−c b τ}, the exact
-time integral of the discrete ∫ g p at the frozen x-marginal); second order in time (Strang
-with TR-BDF2) and in h_x, h_w on smooth resolved problems; stable for every γ h (the voltage
-part is implicit, the recovery part exact). Step sizes: fixed, or error controlled (rtol) with
-the x-method's embedded estimate — the splitting error is not part of that estimate, so the
-error control is a control of the stiff voltage part only.
+time integral of the discrete ∫ g p at the frozen x-marginal; for "bdf2" the recursion of
+:class:`LawsonBDF2`); second order in time (Strang with TR-BDF2, and "bdf2") and in h_x, h_w on
+smooth resolved problems; stable for every γ h (the voltage part is implicit, the recovery part
+exact). Step sizes: fixed, or error controlled (rtol): the Strang steps with the x-method's
+embedded estimate — the splitting error is not part of it, so that error control is a control of
+the stiff voltage part only — and "bdf2" with the local error of the whole (unsplit) step.
 
 Accuracy at large γ: the Scharfetter–Gummel flux moves the mean voltage with a relative
 velocity error ≈ (h_x/ε)²/6, ε = σ/√(2γA) the balanced width (second order in h_x, but relative
@@ -165,6 +166,7 @@ class TwoVariableFrame(Frame):
         self.quadrature = np.ascontiguousarray(net.activation_table(xc)[self.internal] * grid.x.width)
         self.source = np.ascontiguousarray(self.src, dtype=np.int64)
         self.row_weights = np.full(self.nw, self.h_w)
+        self.row_diffusion = np.repeat(self.D, self.nw)      # D of every row, with row_drift: the rows' operator
         self.rows = SplitRows(self.f_faces, self.x_faces, self.D, self.h)
         intr = [pop.intrinsic for pop in net.populations]
         self.a, self.b, self.c = (np.array([getattr(f, name) for f in intr]) for name in ("a", "b", "c"))
@@ -207,7 +209,8 @@ class TwoVariableFrame(Frame):
         return self.net.gamma * A, self.net.gamma * B
 
     def row_drift(self, m: np.ndarray, xbar: np.ndarray) -> np.ndarray:
-        """Face drift of every row, (P·nw, nx − 1)."""
+        """Face drift of every row, (P·nw, nx − 1): with ``row_diffusion`` the operator of the rows in the
+        form of ``kernels.sg_solve_rows`` (the stages use the equivalent ``SplitRows``)."""
         gA, gB = self._coupling(m, xbar)
         drift = self.f_faces + (gB[:, None] - gA[:, None] * self.x_faces[None, :])[:, None, :]
         return drift.reshape(-1, self.nx - 1)
@@ -608,7 +611,7 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
 
     Called by :func:`solvers.solve` when ``grid`` is a :class:`fokker.Grid2D`; the arguments are
     those of ``solve`` with: p0 of shape (nx, nw) when P == 1 or (P, nx, nw); method "euler",
-    "trbdf2" or "bdf2" (the voltage part then by TR-BDF2, see the module docstring); backend
+    "trbdf2" (Strang steps) or "bdf2" (:class:`LawsonBDF2`, see the module docstring); backend
     "native" and frame "physical" only; callback(t, p (P, nx, nw), m) -> bool.
     """
     check_grid_variables(net, grid)
