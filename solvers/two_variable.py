@@ -292,25 +292,27 @@ class RowLimiter(Limiter):
 
     A w-row with negative entries is clipped and exponentially tilted (``kernels_2d.tilt_limit``)
     so that it keeps its mass (hence the w-marginal and the exact w-mean identity) and its first
-    moment in x (hence the row's contribution to the mean voltage x̄). A row whose sum is ≤ 0 (at
-    the round-off level, far in the tails) is set to 0; a row whose negative part is below
-    ROUND_OFF × its population's total is only clipped and rescaled (all such rows together move
-    x̄ by less than nw · ROUND_OFF × the x-range: round-off). ``worst_mean`` is the largest mean
-    that a tilt could not match (the target outside the clipped row's support).
+    moment in x (hence its share of the mean voltage x̄; the tilt runs on the cell index, an affine
+    function of x on the uniform grid, so the moment in x is the same). A row whose sum is ≤ 0
+    (round-off, far in the tails) is set to 0; a row whose negative part is below ROUND_OFF × its
+    population's total is only clipped and rescaled (all such rows together move x̄ by less than
+    nw · ROUND_OFF × the x-range: round-off). ``worst_mean`` is the largest mean (in cells) that a
+    tilt could not match (the target outside the clipped row's support).
     """
 
     ROUND_OFF = 1e-16
 
-    def __init__(self, x: np.ndarray) -> None:
+    def __init__(self, cells: int) -> None:
         super().__init__(True)
-        self.x = np.ascontiguousarray(x, dtype=float)
+        self.cells = cells
+        self.x = np.arange(cells, dtype=float)     # cell index: on a uniform grid the same tilt as the centres
         self.worst_mean = 0.0
 
     def __call__(self, rhs: np.ndarray) -> np.ndarray:
         if rhs.min() >= 0.0:
             return rhs
         self.count += 1
-        rows = rhs.reshape(-1, self.x.size)
+        rows = rhs.reshape(-1, self.cells)
         floor = np.repeat(self.ROUND_OFF * np.abs(rhs).sum(axis=1), rows.shape[0] // rhs.shape[0])
         out, _, worst = tilt_limit(rows, self.x, floor)
         self.worst_mean = max(self.worst_mean, worst)
@@ -337,9 +339,9 @@ class StrangStepper:
     w-time still owed to the current state (applied at output times and for callbacks).
     """
 
-    def __init__(self, scheme: Method, x: np.ndarray) -> None:
+    def __init__(self, scheme: Method, cells: int) -> None:
         self.scheme = scheme
-        self.limit = RowLimiter(x)
+        self.limit = RowLimiter(cells)
         self.pending = 0.0
         self.previous: Point | None = None      # the last accepted voltage-step start: the guesses extrapolate
         self._start: Point | None = None
@@ -408,8 +410,8 @@ class LawsonBDF2:
     name, order, stages, error_order = "bdf2", 2, 1, 3
     max_ratio = BDF2_MAX_RATIO
 
-    def __init__(self, x: np.ndarray) -> None:
-        self.limit = RowLimiter(x)
+    def __init__(self, cells: int) -> None:
+        self.limit = RowLimiter(cells)
         self.past: list[tuple[float, State]] = []      # (t_k, W(t_n − t_k) p_k), newest first
         self._carried: list[tuple[float, State]] = []
 
@@ -546,17 +548,17 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
 def make_stepper(method: str, frame: TwoVariableFrame) -> StrangStepper | LawsonBDF2:
     """The stepper of ``method``: "bdf2" → :class:`LawsonBDF2`, "euler"/"trbdf2" → :class:`StrangStepper`."""
     if method == "bdf2":
-        return LawsonBDF2(frame.grid.centers)
+        return LawsonBDF2(frame.nx)
     if method not in X_METHODS:
         raise ValueError(f"method must be 'euler', 'trbdf2' or 'bdf2' for a Grid2D, got {method!r}")
-    return StrangStepper(X_METHODS[method], frame.grid.centers)
+    return StrangStepper(X_METHODS[method], frame.nx)
 
 
 def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray, scheme: Method, policy,
                trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
     """Advance by Strang steps W(h/2) X(h) W(h/2) (X by ``scheme``) through the output times:
     :func:`split_run` with a :class:`StrangStepper`. Returns (outputs, stats, status, message)."""
-    return split_run(frame, state0, t0, t_out, StrangStepper(scheme, frame.grid.centers), policy, trackers)
+    return split_run(frame, state0, t0, t_out, StrangStepper(scheme, frame.nx), policy, trackers)
 
 
 def initial_density(p0: object, P: int, grid: Grid2D, notes: list[str]) -> np.ndarray:
