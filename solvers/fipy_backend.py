@@ -89,7 +89,7 @@ class FipyFrozen2D:
     Scharfetter–Gummel operator of the native voltage step (FiPy's exponential scheme, see
     :class:`FipyFrame`); in w it is FiPy's exponential scheme as well (upwind where D_w = 0), where the
     native solver uses the exact characteristics and heat semigroup — and the native step is split
-    (Strang) where this one is not. The two therefore differ by O(Δt) (this step's first-order error
+    (Strang) where this one is not; with D_w = 0 the w-scheme is upwind. The two therefore differ by O(Δt) (this step's first-order error
     of the w-part, the splitting) plus the O(h_w) / O(h_w²) difference of the w-discretisations.
     """
 
@@ -126,7 +126,10 @@ class FipyFrozen2D:
         flat = self.frame.flat(p)
         for al, (var, eq) in enumerate(zip(self.density, self.equations)):
             var.setValue(flat[al])
-            eq.solve(var=var, dt=dt, solver=self.solver)
+            # D_w = 0: FiPy's Péclet number v h / D is 0/0 or v/0 at the w-faces, which its exponential
+            # scheme then treats as upwind (a numpy warning inside FiPy, not an error of the step)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                eq.solve(var=var, dt=dt, solver=self.solver)
             out[al] = self.frame.density(np.asarray(var.value)[None])[0]
         return out
 
