@@ -118,6 +118,46 @@ def _match_first_moment(o: np.ndarray, deficit: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
+def _remap_row(q, o, s, th: float, shift: float, lower: float, width: float) -> tuple[float, float]:
+    """One row of :func:`affine_remap` into o (zeroed, n); s is scratch (n,). Returns (clipped mass in
+    cell units, unreached first moment in cell units)."""
+    n = q.size
+    _limited_jumps(q, s)
+    offset = (shift - (1.0 - th) * lower) / width
+    target = 0.0
+    clipped = 0.0
+    for j in range(n):
+        pos = th * j + offset                            # image of cell j: [pos, pos + θ], cell units
+        k = np.floor(min(max(pos, -2.0), n + 1.0))
+        if pos + th <= k + 1.0:
+            xi = 1.0
+        elif th > 0.0:
+            xi = min(max((k + 1.0 - pos) / th, 0.0), 1.0)
+        else:
+            xi = 0.0
+        low = min(max(xi * (q[j] + 0.5 * s[j] * (xi - 1.0)), 0.0), q[j])   # ∫_0^ξ (q + s (u − ½)) du
+        high = q[j] - low
+        target += q[j] * (pos + 0.5 * th)               # the image of the centre carries the mass
+        m1_low = xi * xi * (0.5 * q[j] + s[j] * (xi / 3.0 - 0.25))      # ∫_0^ξ u (q + s (u − ½)) du
+        m1_high = 0.5 * q[j] + s[j] / 12.0 - m1_low
+        ki = int(k)
+        if ki < 0 or ki > n - 1:                         # carried through a wall: kept, counted at the
+            end = 0.5 if ki < 0 else n - 0.5             # centre of the end cell
+            target -= (pos - end) * low + th * m1_low
+            clipped += low
+        if ki + 1 < 0 or ki + 1 > n - 1:
+            end = 0.5 if ki + 1 < 0 else n - 0.5
+            target -= (pos - end) * high + th * m1_high
+            clipped += high
+        o[min(max(ki, 0), n - 1)] += low
+        o[min(max(ki + 1, 0), n - 1)] += high
+    achieved = 0.0
+    for k in range(n):
+        achieved += (k + 0.5) * o[k]
+    return clipped, _match_first_moment(o, target - achieved)
+
+
+@njit(cache=True, error_model="numpy")
 def _remap_rows(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: float,
                 width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Kernel of :func:`affine_remap`: (new averages, clipped mass, unreached moment in cell units)."""
@@ -127,40 +167,30 @@ def _remap_rows(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: floa
     remaining = np.zeros(rows)
     s = np.empty(n)
     for r in range(rows):
-        q, o, th = p[r], out[r], theta[r]
-        _limited_jumps(q, s)
-        offset = (shift[r] - (1.0 - th) * lower) / width
-        target = 0.0
-        for j in range(n):
-            pos = th * j + offset                            # image of cell j: [pos, pos + θ], cell units
-            k = np.floor(min(max(pos, -2.0), n + 1.0))
-            if pos + th <= k + 1.0:
-                xi = 1.0
-            elif th > 0.0:
-                xi = min(max((k + 1.0 - pos) / th, 0.0), 1.0)
-            else:
-                xi = 0.0
-            low = min(max(xi * (q[j] + 0.5 * s[j] * (xi - 1.0)), 0.0), q[j])   # ∫_0^ξ (q + s (u − ½)) du
-            high = q[j] - low
-            target += q[j] * (pos + 0.5 * th)               # the image of the centre carries the mass
-            m1_low = xi * xi * (0.5 * q[j] + s[j] * (xi / 3.0 - 0.25))      # ∫_0^ξ u (q + s (u − ½)) du
-            m1_high = 0.5 * q[j] + s[j] / 12.0 - m1_low
-            ki = int(k)
-            if ki < 0 or ki > n - 1:                         # carried through a wall: kept, counted at the
-                end = 0.5 if ki < 0 else n - 0.5             # centre of the end cell
-                target -= (pos - end) * low + th * m1_low
-                clipped[r] += low
-            if ki + 1 < 0 or ki + 1 > n - 1:
-                end = 0.5 if ki + 1 < 0 else n - 0.5
-                target -= (pos - end) * high + th * m1_high
-                clipped[r] += high
-            o[min(max(ki, 0), n - 1)] += low
-            o[min(max(ki + 1, 0), n - 1)] += high
-        achieved = 0.0
-        for k in range(n):
-            achieved += (k + 0.5) * o[k]
-        remaining[r] = _match_first_moment(o, target - achieved)
-        clipped[r] *= width
+        c, remaining[r] = _remap_row(p[r], out[r], s, theta[r], shift[r], lower, width)
+        clipped[r] = c * width
+    return out, clipped, remaining
+
+
+@njit(cache=True, error_model="numpy")
+def _remap_columns(p: np.ndarray, theta: np.ndarray, shift: np.ndarray, lower: float,
+                   width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_remap_rows` for p (P, n, nx) whose w-profiles are the columns p[α, :, i]; theta (P,),
+    shift (P, nx). Each column is gathered into a buffer, remapped and scattered back (no transposes)."""
+    P, n, nx = p.shape
+    out = np.empty((P, n, nx))
+    clipped = np.zeros((P, nx))
+    remaining = np.zeros((P, nx))
+    q, o, s = np.empty(n), np.empty(n), np.empty(n)
+    for al in range(P):
+        for i in range(nx):
+            for j in range(n):
+                q[j] = p[al, j, i]
+                o[j] = 0.0
+            c, remaining[al, i] = _remap_row(q, o, s, theta[al], shift[al, i], lower, width)
+            clipped[al, i] = c * width
+            for j in range(n):
+                out[al, j, i] = o[j]
     return out, clipped, remaining
 
 
@@ -213,6 +243,20 @@ def neumann_heat(p: np.ndarray, diffusion_time: np.ndarray, width: float) -> np.
     return out
 
 
+def neumann_heat_axis(p: np.ndarray, diffusion_time: np.ndarray, width: float) -> np.ndarray:
+    """:func:`neumann_heat` along axis 1 of p (P, n, nx): exp(T_α Δ_h) on every column p[α, :, i], T (P,)."""
+    n = p.shape[1]
+    rate = 4.0 * np.sin(0.5 * np.pi * np.arange(n) / n) ** 2 / (width * width)
+    coefficients = fft.dct(p, type=2, norm="ortho", axis=1)
+    coefficients *= np.exp(-diffusion_time[:, None, None] * rate[None, :, None])
+    out = fft.idct(coefficients, type=2, norm="ortho", axis=1)
+    np.maximum(out, 0.0, out=out)
+    mass, new_mass = p.sum(axis=1), out.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out *= np.where(new_mass > 0.0, mass / new_mass, 0.0)[:, None, :]
+    return out
+
+
 def _per_population(name: str, value, lead: tuple[int, ...], *, low: float | None = None) -> np.ndarray:
     """A scalar or an array broadcastable to the population axes ``lead``, finite (and ≥ low)."""
     arr = checks.finite_array(name, value)
@@ -235,6 +279,27 @@ def recovery_characteristics(x, a, b, c, h: float) -> tuple[np.ndarray, np.ndarr
     x, a, b, c = (np.asarray(v, dtype=float) for v in (x, a, b, c))
     rate = c * b * h
     return np.exp(-rate) * np.ones_like(x + a), c * (x + a) * h * phi1(rate)
+
+
+def recovery_step_wx(p: np.ndarray, x: np.ndarray, w_lower: float, w_upper: float, a: np.ndarray,
+                     b: np.ndarray, c: np.ndarray, h: float, diffusion_w: np.ndarray) -> RecoveryStep:
+    """:func:`recovery_step` for densities stored w-row major, p (P, nw, nx) C-contiguous float64 ≥ 0,
+    the layout of the two-variable solver's states; x (nx,) and a, b, c, diffusion_w (P,) arrays.
+
+    The same scheme and results (to round-off) without transposing the density: each w-profile
+    p[α, :, i] is remapped in place of a row (``_remap_columns``) and the heat semigroup acts along
+    axis 1. The inputs are not validated (a solver's own states); the returned ``density`` is
+    (P, nw, nx), ``clipped_mass`` and ``moment_defect`` are (P, nx).
+    """
+    n = p.shape[1]
+    width = (w_upper - w_lower) / n
+    theta, shift = recovery_characteristics(x[None, :], a[:, None], b[:, None], c[:, None], h)
+    out, clipped, remaining = _remap_columns(p, np.ascontiguousarray(theta[:, 0]), np.ascontiguousarray(shift),
+                                             float(w_lower), float(width))
+    if np.any(diffusion_w > 0.0):
+        heat_time = diffusion_w * h * phi1(2.0 * c * b * h)
+        out = neumann_heat_axis(out, heat_time, width)
+    return RecoveryStep(out, clipped, -remaining * width * width)
 
 
 def recovery_step(p, x, w_lower: float, w_upper: float, a, b, c, h: float,

@@ -17,7 +17,8 @@ Scheme: Strang splitting y ↦ W(h/2) X(h) W(h/2) y on cell averages p_ij (x-cel
   only at output times is the pending half step applied separately.
 - X(h), the voltage part ∂_t p = −∂_x (v p) + D ∂_xx p, is one step of an implicit method
   (``solvers.methods``) of the semi-discrete system: one Scharfetter–Gummel tridiagonal system per
-  w-row (R = P·nw rows, solved together by the compiled kernel ``solvers.kernels.physical_evaluate``),
+  w-row (R = P·nw rows, solved together by ``solvers.kernels_2d.SplitRows``, whose face weights reuse
+  the exponentials of the intrinsic drift computed once per run),
   the face drift of row j being the exact mean of f(·, w_j) over the face (f is linear in w, so w_j
   gives the exact cell mean in w too) plus γ (B − A x_face); every implicit stage converges the
   K + P coupling scalars (activities m, and the mean voltages x̄ when there is electrical coupling)
@@ -25,50 +26,61 @@ Scheme: Strang splitting y ↦ W(h/2) X(h) W(h/2) y on cell averages p_ij (x-cel
   w-marginal, hence ∫ w p, unchanged; the w-part keeps every x-row's mass, so it leaves the
   x-marginal, hence m and x̄, unchanged.
 
-Methods: "euler" (backward Euler: order 1, p ≥ 0 unconditionally); "trbdf2" (TR-BDF2, order 2,
-L-stable; the limiter of ``solvers.methods``, applied per w-row, keeps p ≥ 0); "bdf2" is advanced by TR-BDF2 in the
-x-part (noted in ``notes``): a two-step method inside a splitting takes its history from states
-that the intervening w-steps have moved, which costs the splitting its symmetry and second order.
+Methods: "euler" (backward Euler: order 1, p ≥ 0 unconditionally) and "trbdf2" (TR-BDF2, order 2,
+L-stable; the limiter of ``solvers.methods``, applied per w-row, keeps p ≥ 0) advance the voltage
+part of the Strang step (:class:`StrangStepper`). "bdf2" is not a splitting: a two-step method's
+history inside a Strang step would come from states that the intervening w-steps have moved, so
+it is BDF2 in the integrating factor of the exact recovery flow (:class:`LawsonBDF2`: one voltage
+stage and two recovery steps per step, second order, no splitting error), with the same
+properties. Both run in :func:`split_run`, the one step loop.
 
 Properties (each tested): mass to round-off; p ≥ 0; the discrete w-mean moves exactly by the
 merged w-steps (w̄ ↦ θ w̄ + (1 − θ) w*(x̄) per w-step of length τ, θ = e^{−c b τ}, the exact
-time integral of the discrete ∫ g p at the frozen x-marginal); second order in time (Strang
-with TR-BDF2) and in h_x, h_w on smooth resolved problems; stable for every γ h (the voltage
-part is implicit, the recovery part exact). Step sizes: fixed, or error controlled (rtol) with
-the x-method's embedded estimate — the splitting error is not part of that estimate, so the
-error control is a control of the stiff voltage part only.
+time integral of the discrete ∫ g p at the frozen x-marginal; for "bdf2" the recursion of
+:class:`LawsonBDF2`); second order in time (Strang with TR-BDF2, and "bdf2") and in h_x, h_w on
+smooth resolved problems; stable for every γ h (the voltage part is implicit, the recovery part
+exact). Step sizes: fixed, or error controlled (rtol): the Strang steps with the x-method's
+embedded estimate — the splitting error is not part of it, so that error control is a control of
+the stiff voltage part only — and "bdf2" with the local error of the whole (unsplit) step.
 
 Accuracy at large γ: the Scharfetter–Gummel flux moves the mean voltage with a relative
 velocity error ≈ (h_x/ε)²/6, ε = σ/√(2γA) the balanced width (second order in h_x, but relative
 to ε). On a grid that does not resolve ε (a ResolutionWarning) the density is pinned to the
 cells: with chemical coupling it still clamps at the right voltage (to within a cell), but
 with electrical coupling only the synchronised motion of the mean stalls. Resolve ε with ≥ 5
-cells there. With γ A h ≫ 1 prefer "euler" or small steps for "trbdf2": its trapezoidal first
-stage applies the stiff operator explicitly to the profile that the w-step has just moved, and
-the positivity limiter that then acts costs accuracy (measured in the tests and the benchmark).
+cells there. With γ A h ≫ 1 a resolved density still moves by ⟨f⟩ h, which may be several widths ε
+per step: the stage right-hand sides of the second-order methods (TR-BDF2's y + (g h/2) F(y),
+BDF2's (1 + ω) yⁿ − ω²/(1 + ω) yⁿ⁻¹) are then negative on the trailing side of every w-row. The
+positivity limiter (:class:`RowLimiter`) keeps each row's mass *and* first moment in x by an
+exponential tilt, so the mean voltage is not shifted by the clipping (a clip-and-rescale limiter
+moved it: at γ G h = 200 TR-BDF2's error of x̄ was 60 × the spatial one; with the tilt both
+second-order methods stay at the spatial floor, tested). The density's shape is still only as
+accurate as such a coarse step allows: for it prefer a co-moving frame or steps with ⟨f⟩ h ≲ ε.
 """
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from fokker import FitzHughNagumo, Grid, Grid2D, Network, checks
 
-from . import diagnostics, inputs, kernels
+from . import diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, FINISHED, rescue
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
+from .kernels_2d import SplitRows, tilt_limit
 from .methods import EULER, TRBDF2, Limiter, Method, Point
-from .recovery import recovery_step
-from .stepping import MAX_GROWTH, RESCUE_LEVELS
+from .recovery import recovery_step_wx
+from .stepping import BDF2_MAX_RATIO, MAX_GROWTH, RESCUE_LEVELS
 from .trackers import CallbackTracker, Stop, Tracker, standard_trackers
 from .two_variable_solution import TwoVariableSolution
 
-#: the method that advances the voltage part for each ``method`` name
-X_METHODS: dict[str, Method] = {"euler": EULER, "trbdf2": TRBDF2(), "bdf2": TRBDF2()}
+#: the method that advances the voltage part of a Strang step for each ``method`` name ("bdf2": LawsonBDF2)
+X_METHODS: dict[str, Method] = {"euler": EULER, "trbdf2": TRBDF2()}
 
 
 def check_grid_variables(net: Network, grid: object) -> None:
@@ -84,6 +96,45 @@ def check_grid_variables(net: Network, grid: object) -> None:
     if not isinstance(grid, (Grid, Grid2D)):
         raise TypeError(f"grid must be a fokker.Grid2D (two-variable networks) or a fokker.Grid, got "
                         f"{type(grid).__name__}")
+
+
+class StagePredictor:
+    """Quadratic extrapolation in time of the converged coupling unknowns of one kind of stage.
+
+    The stages of a method (keyed by their coefficient α: TR-BDF2's trapezoidal and BDF2 stages,
+    backward Euler's single stage) each solve for u on a smooth curve of stage times; the last three
+    converged values of a kind, u(t₀), u(t₁), u(t₂), give the Lagrange quadratic at the new stage
+    time, accurate to O(h³) where the linear extrapolation of ``solvers.methods.guess`` is O(h²).
+    The guess is used only when the new time lies at most ``reach`` spacings beyond t₂ and the
+    spacings are within a factor ``reach`` of each other (otherwise the caller's guess is kept): a
+    long extrapolation of a fast transient could leave the stage solution's basin.
+    """
+
+    def __init__(self, reach: float = 2.0, depth: int = 3) -> None:
+        self.reach = reach
+        self.depth = depth
+        self.records: dict[float, list[tuple[float, np.ndarray]]] = {}
+
+    def record(self, key: float, t: float, u: np.ndarray) -> None:
+        points = [pt for pt in self.records.get(key, []) if pt[0] < t][-(self.depth - 1):]
+        points.append((t, u.copy()))
+        self.records[key] = points
+
+    def predict(self, key: float, t: float, fallback: np.ndarray) -> np.ndarray:
+        points = self.records.get(key, [])
+        if len(points) < self.depth:
+            return fallback
+        (t0, u0), (t1, u1), (t2, u2) = points
+        h1, h2, h = t1 - t0, t2 - t1, t - t2
+        if not (h > 0.0 and h <= self.reach * h2 and h2 <= self.reach * h1 and h1 <= self.reach * h2):
+            return fallback
+        l0 = (t - t1) * (t - t2) / ((t0 - t1) * (t0 - t2))
+        l1 = (t - t0) * (t - t2) / ((t1 - t0) * (t1 - t2))
+        l2 = (t - t0) * (t - t1) / ((t2 - t0) * (t2 - t1))
+        return l0 * u0 + l1 * u1 + l2 * u2
+
+    def clear(self) -> None:
+        self.records.clear()
 
 
 class TwoVariableFrame(Frame):
@@ -115,11 +166,13 @@ class TwoVariableFrame(Frame):
         self.quadrature = np.ascontiguousarray(net.activation_table(xc)[self.internal] * grid.x.width)
         self.source = np.ascontiguousarray(self.src, dtype=np.int64)
         self.row_weights = np.full(self.nw, self.h_w)
-        self.row_diffusion = np.repeat(self.D, self.nw)
+        self.row_diffusion = np.repeat(self.D, self.nw)      # D of every row, with row_drift: the rows' operator
+        self.rows = SplitRows(self.f_faces, self.x_faces, self.D, self.h)
         intr = [pop.intrinsic for pop in net.populations]
         self.a, self.b, self.c = (np.array([getattr(f, name) for f in intr]) for name in ("a", "b", "c"))
         self.D_w = net.diffusion_w
         self._zeros = np.zeros(net.P)
+        self.predictor = StagePredictor()
         self.recovery_steps = 0
         self.w_clipped_mass = 0.0
         self.w_moment_defect = 0.0
@@ -156,7 +209,8 @@ class TwoVariableFrame(Frame):
         return self.net.gamma * A, self.net.gamma * B
 
     def row_drift(self, m: np.ndarray, xbar: np.ndarray) -> np.ndarray:
-        """Face drift of every row, (P·nw, nx − 1)."""
+        """Face drift of every row, (P·nw, nx − 1): with ``row_diffusion`` the operator of the rows in the
+        form of ``kernels.sg_solve_rows`` (the stages use the equivalent ``SplitRows``)."""
         gA, gB = self._coupling(m, xbar)
         drift = self.f_faces + (gB[:, None] - gA[:, None] * self.x_faces[None, :])[:, None, :]
         return drift.reshape(-1, self.nx - 1)
@@ -165,12 +219,13 @@ class TwoVariableFrame(Frame):
         """W(τ) applied to a state: m and x̄ are kept (the x-marginal does not change); τ = 0: the state."""
         if tau == 0.0:
             return state
-        step = recovery_step(self.density(state.p), self.grid.centers, self.grid2d.w.lower, self.grid2d.w.upper,
-                             self.a, self.b, self.c, tau, self.D_w)
+        P = self.net.P
+        step = recovery_step_wx(state.p.reshape(P, self.nw, self.nx), self.grid.centers, self.grid2d.w.lower,
+                                self.grid2d.w.upper, self.a, self.b, self.c, tau, self.D_w)
         self.recovery_steps += 1
         self.w_clipped_mass = max(self.w_clipped_mass, float(np.max(step.clipped_mass)))
         self.w_moment_defect = max(self.w_moment_defect, float(np.max(np.abs(step.moment_defect))))
-        return State(self.flat(step.density), state.mu, state.m, state.u)
+        return State(step.density.reshape(P, -1), state.mu, state.m, state.u)
 
     # -- frame contract -----------------------------------------------------------------------------
     def initial_state(self, p0: np.ndarray, t0: float, mu0: np.ndarray | None = None) -> State:
@@ -191,24 +246,29 @@ class TwoVariableFrame(Frame):
             m[self.internal] = u[:self.K]
             xbar = u[self.K:] if self.electrical else self._zeros
             gA, gB = self._coupling(m, xbar)
-            p, m_int, xbar_hat = kernels.physical_evaluate(self.f_faces, gA, gB, self.x_faces, self.D, self.h,
-                                                           alpha, a, rhs, self.quadrature, self.source,
-                                                           self.row_weights)
+            p, m_int, xbar_hat = self.rows.evaluate(gA, gB, alpha, a, rhs, self.quadrature, self.source,
+                                                    self.row_weights)
             self.linear_solves += P * self.nw
             m_hat = external.copy()
             m_hat[self.internal] = m_int
             hat = np.concatenate([m_int, xbar_hat]) if self.electrical else m_int
             return u - hat, (p, m_hat, xbar_hat)
 
-        _, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, u_guess)
+        kind = round(alpha, 9)              # the stage kind (equal steps: the same α up to round-off)
+        u, _, (p, m_hat, xbar_hat) = self.coupling.solve(evaluate, self.predictor.predict(kind, t, u_guess))
+        self.predictor.record(kind, t, u)
         return State(p.reshape(P, -1), self._zeros, m_hat, self._unknowns(m_hat, xbar_hat))
 
     def rate(self, state: State, t: float):
         """(L(m, x̄) p, 0) at a converged state."""
         xbar = state.u[self.K:] if self.electrical else self._zeros
-        dp = kernels.sg_apply_rows(self.row_drift(state.m, xbar), self.row_diffusion, self.h,
-                                   state.p.reshape(-1, self.nx))
+        dp = self.rows.apply(*self._coupling(state.m, xbar), state.p.reshape(self.net.P, self.nw, self.nx))
         return dp.reshape(self.net.P, -1), self._zeros
+
+    def reset_coupling(self) -> None:
+        """Forget the coupling Jacobian and the stage predictor (after a failed stage)."""
+        super().reset_coupling()
+        self.predictor.clear()
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the mean voltages (≥ 0)."""
@@ -228,51 +288,191 @@ class TwoVariableFrame(Frame):
 
 
 class RowLimiter(Limiter):
-    """The positivity limiter of ``solvers.methods`` applied to every w-row separately.
+    """Positivity limiter of stage right-hand sides (P, nw·nx) acting on every w-row separately.
 
-    A stage right-hand side (P, nw·nx) has its negative entries set to 0 and each w-row rescaled
-    to keep that row's sum, so the voltage step keeps every w-row's mass (hence the w-marginal
-    and the exact w-mean identity) also when the limiter acts. A row whose entries are all ≤ 0
-    (a row sum at the round-off level, far in the tails) is set to 0.
+    A w-row with negative entries is clipped and exponentially tilted (``kernels_2d.tilt_limit``)
+    so that it keeps its mass (hence the w-marginal and the exact w-mean identity) and its first
+    moment in x (hence its share of the mean voltage x̄; the tilt runs on the cell index, an affine
+    function of x on the uniform grid, so the moment in x is the same). A row whose sum is ≤ 0
+    (round-off, far in the tails) is set to 0; a row whose negative part is below ROUND_OFF × its
+    population's total is only clipped and rescaled (all such rows together move x̄ by less than
+    nw · ROUND_OFF × the x-range: round-off). ``worst_mean`` is the largest mean (in cells) that a
+    tilt could not match (the target outside the clipped row's support).
     """
+
+    ROUND_OFF = 1e-16
 
     def __init__(self, cells: int) -> None:
         super().__init__(True)
         self.cells = cells
+        self.x = np.arange(cells, dtype=float)     # cell index: on a uniform grid the same tilt as the centres
+        self.worst_mean = 0.0
 
     def __call__(self, rhs: np.ndarray) -> np.ndarray:
         if rhs.min() >= 0.0:
             return rhs
         self.count += 1
         rows = rhs.reshape(-1, self.cells)
-        clipped = np.maximum(rows, 0.0)
-        kept = clipped.sum(axis=1, keepdims=True)
-        total = rows.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where((kept > 0.0) & (total > 0.0), total / kept, 0.0)
-        return (clipped * factor).reshape(rhs.shape)
+        floor = np.repeat(self.ROUND_OFF * np.abs(rhs).sum(axis=1), rows.shape[0] // rhs.shape[0])
+        out, _, worst = tilt_limit(rows, self.x, floor)
+        self.worst_mean = max(self.worst_mean, worst)
+        return out.reshape(rhs.shape)
 
 
-def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray, scheme: Method, policy,
-               trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
-    """Advance by Strang steps W(h/2) X(h) W(h/2) through the output times (see the module docstring).
+@dataclass
+class Attempt:
+    """A proposed step of a split scheme: the new state, the state its error is weighed against
+    (the voltage step's start), implicit stages used, the embedded error estimate (or None) and its
+    order in h."""
+
+    state: State
+    reference: State
+    stages: int
+    error: tuple[np.ndarray, np.ndarray] | None
+    error_order: int
+
+
+class StrangStepper:
+    """W(h/2) X(h) W(h/2), the voltage step X by ``scheme`` (module docstring).
+
+    The second half w-step of a step and the first of the next are merged: ``pending`` is the
+    w-time still owed to the current state (applied at output times and for callbacks).
+    """
+
+    def __init__(self, scheme: Method, cells: int) -> None:
+        self.scheme = scheme
+        self.limit = RowLimiter(cells)
+        self.pending = 0.0
+        self.previous: Point | None = None      # the last accepted voltage-step start: the guesses extrapolate
+        self._start: Point | None = None
+
+    def _begin(self, frame: TwoVariableFrame, t: float, state: State, t_new: float) -> Point:
+        self._start = Point(t, frame.recover(state, self.pending + 0.5 * (t_new - t)))
+        return self._start
+
+    def attempt(self, frame: TwoVariableFrame, t: float, state: State, t_new: float, adaptive: bool) -> Attempt:
+        start = self._begin(frame, t, state, t_new)
+        history = [start] if self.previous is None else [self.previous, start]
+        step = self.scheme.step(frame, history, t_new, self.limit, adaptive)
+        return Attempt(step.point.state, start.state, step.stages, step.error, step.error_order)
+
+    def rescue(self, frame: TwoVariableFrame, t: float, state: State, t_new: float) -> tuple[State, int]:
+        point, used = rescue(frame, self._begin(frame, t, state, t_new), t_new)
+        return point.state, used
+
+    def accepted(self, t: float, t_new: float) -> None:
+        self.previous = Point(t, self._start.state)
+        self.pending = 0.5 * (t_new - t)
+
+    def synced(self, frame: TwoVariableFrame, state: State, commit: bool) -> State:
+        """The state with the pending half w-step applied (``commit``: the pending time is then 0)."""
+        out = frame.recover(state, self.pending)
+        if commit:
+            self.pending = 0.0
+        return out
+
+
+class LawsonBDF2:
+    """method "bdf2" on a Grid2D: variable-step BDF2 in the integrating factor of the recovery flow.
+
+    With W(τ) the exact recovery semigroup (``solvers.recovery``) and X the voltage operator, the
+    transported density q(s) = W(t − s) p(s) obeys dq/ds = W(t − s) X p(s), and BDF2 for q at
+    t = t_{n+1} gives, with h = t_{n+1} − t_n and ω = h / (t_n − t_{n−1}),
+
+        α p_{n+1} − h X(m, x̄) p_{n+1} = (1 + ω) W(h) p_n − ω²/(1 + ω) W(h) W(t_n − t_{n−1}) p_{n−1},
+        α = (1 + 2ω)/(1 + ω),
+
+    one implicit voltage stage (coupling converged: ``TwoVariableFrame.stage``) per step and only
+    forward recovery steps; W(t_n − t_{n−1}) p_{n−1} is the previous step's W(h) p_n, so a step
+    costs two recovery steps and one stage. The first step (and a step with ω > BDF2_MAX_RATIO) is
+    the Lie step p_{n+1} − h X p_{n+1} = W(h) p_n (local error O(h²), once).
+
+    Order 2 (BDF2 of the smooth transported trajectory; the w-part is exact in time and there is no
+    splitting error). Mass to round-off (W and the stage keep it, the coefficients sum to α).
+    p ≥ 0: W keeps it, and the right-hand side, negative only where the density falls by a factor
+    > 4 within a step, passes the positivity limiter of each w-row (``RowLimiter``). The w-mean:
+    the voltage stage keeps every w-row's mass, hence the w-marginal of the right-hand side, and W
+    moves the w-mean exactly (w̄ ↦ θ w̄ + (1 − θ) w*(x̄), θ = e^{−c b τ}), so to round-off
+
+        α w̄_{n+1} = (1 + ω) [θ_h w̄_n + (1 − θ_h) w*(x̄_n)]
+                    − ω²/(1 + ω) [θ_{h+h'} w̄_{n−1} + (1 − θ_{h+h'}) w*(x̄_{n−1})],   h' = t_n − t_{n−1},
+
+    a recursion solved exactly by the decay w̄ − w* ∝ e^{−c b t} at frozen x̄, for any steps (the
+    time integral of ∫ g p, no numerical drift of the mean). Stable for every γ h: the voltage
+    stage is implicit (an M-matrix), W is exact, and p ≥ 0 with unit mass gives ‖p‖₁ = 1.
+
+    Adaptive steps: the local error −(1+ω)²/(6ω(1+2ω)) h³ q''' is estimated with q''' ≈ 6 × the
+    third divided difference of the four transported values W(t_{n+1} − t_k) p_k, k = n−2 … n, and
+    p_{n+1} (one more recovery step per step); until three past points exist the steps are Lie
+    steps with the backward-Euler estimate (h/2)(X q(t_n) − X p_{n+1}).
+    """
+
+    name, order, stages, error_order = "bdf2", 2, 1, 3
+    max_ratio = BDF2_MAX_RATIO
+
+    def __init__(self, cells: int) -> None:
+        self.limit = RowLimiter(cells)
+        self.past: list[tuple[float, State]] = []      # (t_k, W(t_n − t_k) p_k), newest first
+        self._carried: list[tuple[float, State]] = []
+
+    def attempt(self, frame: TwoVariableFrame, t: float, state: State, t_new: float, adaptive: bool) -> Attempt:
+        h = t_new - t
+        current = frame.recover(state, h)
+        carried = [(tk, frame.recover(sk, h)) for tk, sk in self.past[:2 if adaptive else 1]]
+        self._carried = [(t, current)] + carried
+        zeros = np.zeros_like(current.mu)
+        if len(carried) < (2 if adaptive else 1) or h > BDF2_MAX_RATIO * (t - carried[0][0]):
+            new = frame.stage(current.p, zeros, 1.0, h, t_new, current.u)
+            error = None
+            if adaptive:
+                error = (0.5 * h * (frame.rate(current, t)[0] - (new.p - current.p) / h), zeros)
+            return Attempt(new, current, 1, error, 2)
+        t1, s1 = carried[0]
+        w = h / (t - t1)
+        rhs = self.limit((1.0 + w) * current.p - (w * w / (1.0 + w)) * s1.p)
+        new = frame.stage(rhs, zeros, (1.0 + 2.0 * w) / (1.0 + w), h, t_new, current.u)
+        error = None
+        if adaptive:
+            t2, s2 = carried[1]
+            times = (t2, t1, t, t_new)
+            values = [s2.p, s1.p, current.p, new.p]
+            for level in range(1, 4):                   # divided differences of order 1, 2, 3
+                values = [(values[k + 1] - values[k]) / (times[k + level] - times[k]) for k in range(4 - level)]
+            error = ((1.0 + w) ** 2 / (w * (1.0 + 2.0 * w)) * h**3 * values[0], zeros)
+        return Attempt(new, current, 1, error, 3)
+
+    def rescue(self, frame: TwoVariableFrame, t: float, state: State, t_new: float) -> tuple[State, int]:
+        current = frame.recover(state, t_new - t)
+        self._carried = [(t, current)]
+        point, used = rescue(frame, Point(t, current), t_new)
+        return point.state, used
+
+    def accepted(self, t: float, t_new: float) -> None:
+        self.past = self._carried[:2]
+
+    def synced(self, frame: TwoVariableFrame, state: State, commit: bool) -> State:
+        """The state itself: no w-time is ever pending."""
+        return state
+
+
+def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray,
+              stepper: StrangStepper | LawsonBDF2, policy,
+              trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
+    """Advance by the steps of ``stepper`` through the output times (see the module docstring).
 
     The policy (``solvers.controller.FixedSteps`` or ``AdaptiveSteps``) proposes the steps; a step
-    is shortened to λ h ≤ MAX_GROWTH while the network has a growing mode λ; an x-step whose
+    is shortened to λ h ≤ MAX_GROWTH while the network has a growing mode λ; a step whose
     coupling fails is rejected (adaptive runs, up to RESCUE_LEVELS times) or retaken as
-    backward-Euler substeps (``solvers.controller.rescue``). The second half w-step of a step
-    and the first of the next are applied together, except at output times.
+    backward-Euler substeps of the voltage part (``solvers.controller.rescue``).
     Returns (outputs, stats, status, message).
     """
-    limit = RowLimiter(frame.nx)
     stats = StepStats()
     step_trackers = [tr for tr in trackers if tr.every_step]
     output_trackers = [tr for tr in trackers if not tr.every_step]
     watched = any(isinstance(tr, CallbackTracker) for tr in step_trackers)
     outputs: list[tuple[float, State]] = []
     status, message = 0, FINISHED
-    t, state, pending = t0, state0, 0.0          # pending: the w-time still owed to ``state``
-    previous: Point | None = None                # the last accepted point: the coupling guesses extrapolate
+    t, state = t0, state0
     failures = 0
     for tr in trackers:
         tr.start(t0, float(t_out[-1]))
@@ -285,12 +485,10 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
                     t_new = t + MAX_GROWTH / rate
                     stats.substeps += 1
                 h = t_new - t
-                start = Point(t, frame.recover(state, pending + 0.5 * h))
                 try:
-                    history = [start] if previous is None else [previous, start]
-                    step = scheme.step(frame, history, t_new, limit, policy.adaptive)
-                    stats.stages += step.stages
-                    new = step.point.state
+                    attempt = stepper.attempt(frame, t, state, t_new, policy.adaptive)
+                    stats.stages += attempt.stages
+                    new = attempt.state
                 except CouplingError:
                     if policy.adaptive and failures < RESCUE_LEVELS:
                         frame.reset_coupling()
@@ -298,41 +496,39 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
                         failures += 1
                         policy.failed(h)
                         continue
-                    point, used = rescue(frame, start, t_new)
+                    new, used = stepper.rescue(frame, t, state, t_new)
                     stats.rescued_steps += 1
                     stats.stages += used
-                    step, new = None, point.state
-                if step is not None and policy.adaptive:
-                    error = policy.norm(step.error, start.state, new)
+                    attempt = None
+                if attempt is not None and policy.adaptive:
+                    error = policy.norm(attempt.error, attempt.reference, new)
                     if error > 1.0:
                         stats.rejected_steps += 1
-                        policy.rejected(h, error, step.error_order)
+                        policy.rejected(h, error, attempt.error_order)
                         continue
                     stats.max_error_estimate = max(stats.max_error_estimate, error)
                     stats.last_error_estimate = error
-                    policy.accepted(t_new, h, error, step.error_order)
+                    policy.accepted(t_new, h, error, attempt.error_order)
                 else:
                     policy.accepted(t_new, h, 0.0, 1)
                 failures = 0
                 stats.steps += 1
-                previous = Point(t, start.state)
-                t, state, pending = t_new, new, 0.5 * h
+                stepper.accepted(t, t_new)
+                t, state = t_new, new
                 request = None
                 if step_trackers:
-                    # the trackers (the user's callback) see the density with its half recovery step done
-                    synced = frame.recover(state, pending) if watched else state
+                    # the trackers (the user's callback) see the density with its pending w-step done
+                    synced = stepper.synced(frame, state, False) if watched else state
                     for tr in step_trackers:
                         request = tr.handle(t, synced, frame) or request
                 if isinstance(request, Stop):
                     status, message = 1, request.message
-                    state, pending = (synced, 0.0) if watched else (state, pending)
                     break
             if status == 1:
                 if t >= target:                       # the output time was reached: keep it
-                    outputs.append((t, frame.recover(state, pending)))
+                    outputs.append((t, stepper.synced(frame, state, True)))
                 break
-            if pending > 0.0:
-                state, pending = frame.recover(state, pending), 0.0
+            state = stepper.synced(frame, state, True)
             outputs.append((t, state))
             request = None
             for tr in output_trackers:
@@ -343,10 +539,26 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
     finally:
         for tr in trackers:
             tr.finish()
-    stats.limited_stages = limit.count
+    stats.limited_stages = stepper.limit.count
     out = stats.as_dict()
     out.update(frame.stats())
     return outputs, out, status, message
+
+
+def make_stepper(method: str, frame: TwoVariableFrame) -> StrangStepper | LawsonBDF2:
+    """The stepper of ``method``: "bdf2" → :class:`LawsonBDF2`, "euler"/"trbdf2" → :class:`StrangStepper`."""
+    if method == "bdf2":
+        return LawsonBDF2(frame.nx)
+    if method not in X_METHODS:
+        raise ValueError(f"method must be 'euler', 'trbdf2' or 'bdf2' for a Grid2D, got {method!r}")
+    return StrangStepper(X_METHODS[method], frame.nx)
+
+
+def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarray, scheme: Method, policy,
+               trackers: list[Tracker]) -> tuple[list[tuple[float, State]], dict, int, str]:
+    """Advance by Strang steps W(h/2) X(h) W(h/2) (X by ``scheme``) through the output times:
+    :func:`split_run` with a :class:`StrangStepper`. Returns (outputs, stats, status, message)."""
+    return split_run(frame, state0, t0, t_out, StrangStepper(scheme, frame.nx), policy, trackers)
 
 
 def initial_density(p0: object, P: int, grid: Grid2D, notes: list[str]) -> np.ndarray:
@@ -401,7 +613,7 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
 
     Called by :func:`solvers.solve` when ``grid`` is a :class:`fokker.Grid2D`; the arguments are
     those of ``solve`` with: p0 of shape (nx, nw) when P == 1 or (P, nx, nw); method "euler",
-    "trbdf2" or "bdf2" (the voltage part then by TR-BDF2, see the module docstring); backend
+    "trbdf2" (Strang steps) or "bdf2" (:class:`LawsonBDF2`, see the module docstring); backend
     "native" and frame "physical" only; callback(t, p (P, nx, nw), m) -> bool.
     """
     check_grid_variables(net, grid)
@@ -413,17 +625,15 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
         raise ValueError(f"frame must be 'physical' for a Grid2D (the two-variable solver), got {frame!r}")
     notes: list[str] = []
     p0 = initial_density(p0, net.P, grid, notes)
-    if method == "bdf2":
-        notes.append("method 'bdf2': the voltage part of each Strang step is advanced by TR-BDF2 (a two-step "
-                     "method's history would mix split steps and lose second order)")
     solver = TwoVariableFrame(net, grid, tol)
-    scheme = X_METHODS[method]
+    stepper = make_stepper(method, solver)
+    scheme = stepper if isinstance(stepper, LawsonBDF2) else stepper.scheme
     policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt, scheme)
     policy.set_limit(max_step)
     start = time.perf_counter()
     state0 = solver.initial_state(solver.flat(p0), t0)
-    outputs, stats, status, message = strang_run(
-        solver, state0, t0, t_out, scheme, policy,
+    outputs, stats, status, message = split_run(
+        solver, state0, t0, t_out, stepper, policy,
         standard_trackers(progress, callback, f"{method} (two-variable)",
                           view=lambda state, fr: fr.density(state.p).copy()))
     stats["wall_time"] = time.perf_counter() - start
