@@ -272,7 +272,7 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
     if method == "bdf2":
         notes.append("method 'bdf2': the y-part of each Strang step is advanced by TR-BDF2 (a two-step "
                      "method's history would mix split steps and lose second order)")
-    scheme = X_METHODS[method]
+    scheme = X_METHODS["trbdf2" if method == "bdf2" else method]      # bdf2: see the note
     if math.isinf(net.gamma):
         return solve_limit_2d(net, grid, q0, mu0, t0, t_out, dt, method, progress, callback, notes)
     frame = Desingularised2DFrame(net, grid, tol)

@@ -87,7 +87,10 @@ def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: 
                          "use solvers.solve_desingularised with well-prepared data")
     eps = net.gamma ** -0.5
     start = time.perf_counter()
-    scheme = X_METHODS[method]
+    if method == "bdf2":
+        notes.append("method 'bdf2': frame='auto' on a Grid2D advances the voltage part of each Strang step by "
+                     "TR-BDF2 (second order; a two-step history would mix split steps)")
+    scheme = X_METHODS["trbdf2" if method == "bdf2" else method]
     mean, std = grid.mean_x(p0), grid.std_x(p0)
     frame = co_moving_frame(net, std / eps, tol, cells, grid.w)
     rows = np.ascontiguousarray(np.swapaxes(p0, -1, -2)).reshape(net.P, -1)          # (P, nw·nx)
