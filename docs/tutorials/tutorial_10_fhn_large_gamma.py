@@ -191,8 +191,7 @@ print(f"max |mean - x_ODE| = {np.abs(auto.mean()[:, 0] - start.y[0]).max():.2e},
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
 for ax, time_ in zip(axes, (0.0, 8.0, 25.0)):
     k = int(np.argmin(np.abs(auto.t - time_)))
-    mesh = ax.pcolormesh(xw.x.faces, xw.w.faces, auto.p[k, 0].T, cmap="magma_r", rasterized=True,
-                         vmax=np.quantile(auto.p[k, 0], 0.999))
+    mesh = ax.pcolormesh(xw.x.faces, xw.w.faces, auto.p[k, 0].T, cmap="magma_r", rasterized=True)
     phase_plane(ax)
     ax.plot(auto.mean()[: k + 1, 0], auto.mean_w()[: k + 1, 0], "C0", lw=1, label=r"$(\bar x, \bar w)$ so far")
     ax.set_title(f"p(t, x, w) at t = {auto.t[k]:.1f}")
