@@ -20,6 +20,7 @@ from .controller import AdaptiveSteps, FixedSteps, Run, run
 from .coupling import CouplingError
 from .desingularised import check_well_prepared
 from .desingularised_2d import solve_desingularised_2d
+from .desingularised_2d_solution import Desingularised2DSolution
 from .frame import Frame
 from .methods import METHODS
 from .solution import DesingularisedSolution, Solution
@@ -219,7 +220,8 @@ def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, 
 def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                          t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
                          rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
-                         callback: Callable | None = None, backend: str = "native") -> DesingularisedSolution:
+                         callback: Callable | None = None,
+                         backend: str = "native") -> DesingularisedSolution | Desingularised2DSolution:
     """Solve the desingularised equation (``solvers.desingularised``) for ``net`` (γ finite or ``math.inf``).
 
     Parameters
@@ -275,5 +277,5 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
                                  method=method, stats=finish_stats(result, start), notes=notes,
                                  status=result.status, message=result.message)
     diagnostics.check_outputs(frame.expected_width(sol.activity), sol.q, y_grid.width, t_done,
-                              net.population_names)
+                              net.population_names, frame.resolution_advice)
     return sol

@@ -60,6 +60,8 @@ class DesingularisedFrame(Frame):
     Coupling unknowns u = (m_k internal, c_α); ``expected_width`` is the limit width σ/√(2A) in y.
     """
 
+    resolution_advice = "refine the y-grid (the rescaled frame needs cells across σ/√(2A) too)"
+
     def __init__(self, net: Network, y_grid: Grid, tol: float) -> None:
         moment_tol = max(tol * MOMENT_SCALE, MOMENT_ROUNDOFF * max(abs(y_grid.lower), abs(y_grid.upper)))
         super().__init__(net, y_grid, tol, extra_scales=moment_tol / tol * np.ones(net.P))

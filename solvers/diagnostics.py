@@ -31,7 +31,11 @@ def check_boundary(p: np.ndarray, h: float, t: float, names: list[str], warned: 
                       f"visible: {advice}", TruncationWarning)
 
 
-def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set) -> None:
+RESOLUTION_ADVICE = "refine the grid or use the desingularised frame"
+
+
+def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set,
+                     advice: str = RESOLUTION_ADVICE) -> None:
     """Warn once if fewer than CELLS_PER_WIDTH cells span the expected width."""
     if "resolution" in warned:
         return
@@ -40,11 +44,12 @@ def check_resolution(width: np.ndarray, h: float, names: list[str], warned: set)
         a = int(np.argmin(cells))
         warned.add("resolution")
         warn(f"population {names[a]!r}: expected width σ/√(2γA) = {width[a]:.3e} spans only "
-                      f"{cells[a]:.2f} cells of width {h:.3e} (want >= {CELLS_PER_WIDTH:g}); refine the "
-                      "grid or use the desingularised frame", ResolutionWarning)
+                      f"{cells[a]:.2f} cells of width {h:.3e} (want >= {CELLS_PER_WIDTH:g}); {advice}",
+             ResolutionWarning)
 
 
-def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, names: list[str]) -> None:
+def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, names: list[str],
+                  advice: str = RESOLUTION_ADVICE) -> None:
     """Resolution and boundary checks at every output: ``widths`` expected widths (nt, P) (or a list of
     (P,) arrays), densities (nt, P, n). Vectorised over the outputs; each warning is issued once, at
     the first output where it applies, in time order (resolution first at equal times)."""
@@ -58,6 +63,6 @@ def check_outputs(widths, densities: np.ndarray, h: float, times: np.ndarray, na
     warned: set = set()
     for k, kind in sorted(events):
         if kind == 0:
-            check_resolution(cells[k] * h, h, names, warned)
+            check_resolution(cells[k] * h, h, names, warned, advice)
         else:
             check_boundary(densities[k], h, float(times[k]), names, warned)

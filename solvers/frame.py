@@ -91,6 +91,7 @@ class Frame(ABC):
 
     nonnegative: bool = True
     fixed_centres: bool = False
+    resolution_advice: str = "refine the grid or use the desingularised frame"   # for the resolution warning
 
     def __init__(self, net: Network, grid: Grid, tol: float, extra_scales: np.ndarray | None = None) -> None:
         self.net, self.grid = net, grid

@@ -58,6 +58,7 @@ class LimitDynamics:
     """
 
     expected_width = DesingularisedFrame.expected_width
+    resolution_advice = DesingularisedFrame.resolution_advice
 
     def __init__(self, net: Network, grid: Grid2D, moment0: np.ndarray, t0: float) -> None:
         self.net, self.grid = net, grid

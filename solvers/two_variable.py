@@ -590,7 +590,8 @@ def check_two_variable_outputs(frame: TwoVariableFrame, sol: TwoVariableSolution
     marg_x, marg_w = sol.marginal_x(), sol.marginal_w()
     std_w = sol.std_w()
     for k, t in enumerate(sol.t):
-        diagnostics.check_resolution(frame.expected_width(sol.activity[k]), grid.x.width, names, warned_x)
+        diagnostics.check_resolution(frame.expected_width(sol.activity[k]), grid.x.width, names, warned_x,
+                                     frame.resolution_advice)
         diagnostics.check_boundary(marg_x[k], grid.x.width, float(t), names, warned_x,
                                    advice="widen the voltage (x) grid")
         diagnostics.check_boundary(marg_w[k], grid.w.width, float(t), names, warned_w,
