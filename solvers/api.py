@@ -87,7 +87,7 @@ def check_cost(net: Network, grid, grid_name: str, t0: float, t_out: np.ndarray,
     """The cost guards of ``solvers.cost`` for a density of net.P populations on ``grid`` (before any
     work); returns the checked ``max_steps``."""
     max_steps = cost.max_steps_value(max_steps)
-    cost.check_density_run(net.P, cost.cells(grid), grid_name, t0, t_out, dt, rtol, max_step, max_steps)
+    cost.check_density_run(net.P, cost.cells(grid), t0, t_out, dt, rtol, max_step, max_steps, {"grid": grid_name})
     return max_steps
 
 

@@ -139,7 +139,7 @@ def check_steps(steps: float, exact: bool, max_steps: int, what: str, advice: st
     if steps > max_steps:
         count = f"{steps:.3g} steps" if exact else f"at least {steps:.3g} steps"
         raise ValueError(f"{what} would take {count}, more than the step cap max_steps={max_steps:,}: "
-                         f"{advice}, or pass a larger max_steps= if the run really needs them")
+                         f"{advice}, or raise max_steps (--max-steps on the command line) if the run really needs them")
 
 
 def cells(grid) -> int:
@@ -147,36 +147,47 @@ def cells(grid) -> int:
     return int(np.prod(grid.shape)) if hasattr(grid, "shape") else int(grid.nx)
 
 
-def check_density_run(P: int, cells: int, grid_name: str, t0: float, t_out: np.ndarray, dt: float,
-                      rtol: float | None, max_step: float, max_steps: int, available: int | None = None) -> None:
-    """The guards of a density solve of P populations × ``cells`` unknowns (``grid_name`` says which
-    grid) at the output times ``t_out`` (module docstring); ValueError before any work."""
+LIBRARY_NAMES = {"grid": "grid", "t_eval": "t_eval", "t_span": "t_span", "dt": "dt", "n": "n",
+                 "max_step": "max_step"}
+"""How the guards' messages name the arguments (the command line names configuration keys instead)."""
+
+
+def check_density_run(P: int, cells: int, t0: float, t_out: np.ndarray, dt: float, rtol: float | None,
+                      max_step: float, max_steps: int, names: dict[str, str] | None = None,
+                      available: int | None = None) -> None:
+    """The guards of a density solve of P populations × ``cells`` unknowns at the output times
+    ``t_out`` (module docstring); ValueError before any work. ``names`` overrides
+    :data:`LIBRARY_NAMES` (e.g. {"grid": "y_grid"})."""
+    name = {**LIBRARY_NAMES, **(names or {})}
     nt = int(np.size(t_out))
     check_memory(density_bytes(P, cells, nt),
-                 f"the solve ({P} population(s) × {cells:,} cells of {grid_name} × {nt:,} output times t_eval)",
-                 "pass fewer output times (t_eval) or a coarser grid", available)
+                 f"the solve ({P} population(s) × {cells:,} cells of {name['grid']} × {nt:,} output times "
+                 f"{name['t_eval']})",
+                 f"pass fewer output times ({name['t_eval']}) or a coarser grid ({name['grid']})", available)
     steps, exact = step_count(t0, t_out, dt, rtol, max_step)
-    span = f"t_span of length {float(t_out[-1]) - t0:g}"
-    what = f"the solve ({span}, dt={dt:g})" if exact else f"the solve ({span}, max_step={max_step:g})"
-    check_steps(steps, exact, max_steps, what, "use a larger dt" if exact else "use a larger max_step")
+    span = f"{name['t_span']} of length {float(t_out[-1]) - t0:g}"
+    what = f"the solve ({span}, {name['dt']}={dt:g})" if exact else f"the solve ({span}, max_step={max_step:g})"
+    check_steps(steps, exact, max_steps, what, f"use a larger {name['dt'] if exact else name['max_step']}")
 
 
 def check_particle_run(P: int, n: int, variables: int, t0: float, t_out: np.ndarray, dt: float,
-                       summary_only: bool, max_steps: int, available: int | None = None) -> None:
+                       summary_only: bool, max_steps: int, names: dict[str, str] | None = None,
+                       available: int | None = None) -> None:
     """The guards of a particle run (n neurons in each of P populations, ``variables`` per neuron)."""
+    name = {**LIBRARY_NAMES, **(names or {})}
     nt = int(np.size(t_out))
-    stored = "summary_only" if summary_only else f"{nt:,} output times t_eval"
+    stored = "summary_only" if summary_only else f"{nt:,} output times {name['t_eval']}"
+    more = "" if summary_only else f", fewer output times ({name['t_eval']}) or summary_only=True"
     check_memory(particle_bytes(P, n, variables, nt, summary_only),
-                 f"the particle run (n={n:,} neurons × {P} population(s) × {variables} variable(s), {stored})",
-                 "use a smaller n" + ("" if summary_only else ", fewer output times (t_eval) or summary_only=True"),
-                 available)
+                 f"the particle run ({name['n']}={n:,} neurons × {P} population(s) × {variables} variable(s), "
+                 f"{stored})", f"use a smaller {name['n']}{more}", available)
     steps, _ = step_count(t0, t_out, dt)
-    check_steps(steps, True, max_steps, f"the particle run (t_span of length {float(t_out[-1]) - t0:g}, dt={dt:g})",
-                "use a larger dt")
+    check_steps(steps, True, max_steps, f"the particle run ({name['t_span']} of length {float(t_out[-1]) - t0:g}, "
+                f"{name['dt']}={dt:g})", f"use a larger {name['dt']}")
 
 
 def step_limit_message(max_steps: int, accepted: int, rejected: int, t: float, t1: float) -> str:
     """The message of :class:`StepLimitError` when a run reaches its cap at time t of [.., t1]."""
     return (f"the run reached the step cap max_steps={max_steps:,} ({accepted:,} accepted + {rejected:,} rejected "
-            f"steps) at t={t:g} before t={t1:g}: loosen rtol/atol or raise max_step, or pass a larger max_steps= "
-            "if the run really needs them")
+            f"steps) at t={t:g} before t={t1:g}: loosen rtol/atol or raise max_step, or raise max_steps "
+            "(--max-steps on the command line) if the run really needs them")
