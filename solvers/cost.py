@@ -167,7 +167,9 @@ def check_density_run(P: int, cells: int, t0: float, t_out: np.ndarray, dt: floa
     steps, exact = step_count(t0, t_out, dt, rtol, max_step)
     span = f"{name['t_span']} of length {float(t_out[-1]) - t0:g}"
     what = f"the solve ({span}, {name['dt']}={dt:g})" if exact else f"the solve ({span}, max_step={max_step:g})"
-    check_steps(steps, exact, max_steps, what, f"use a larger {name['dt'] if exact else name['max_step']}")
+    advice = f"use a larger {name['dt']}" if exact else \
+        f"use a larger {name['max_step']} or fewer output times ({name['t_eval']}; one step each at least)"
+    check_steps(steps, exact, max_steps, what, advice)
 
 
 def check_particle_run(P: int, n: int, variables: int, t0: float, t_out: np.ndarray, dt: float,
