@@ -15,7 +15,7 @@ import numpy as np
 
 from fokker import Grid, Grid2D, Network, checks
 
-from . import diagnostics, inputs
+from . import cost, diagnostics, inputs
 from .controller import AdaptiveSteps, FixedSteps, Run, run
 from .coupling import CouplingError
 from .desingularised import check_well_prepared
@@ -74,11 +74,23 @@ def one_variable(net: Network) -> None:
                          "a fokker.Grid2D grid, not a 1D fokker.Grid")
 
 
-def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str):
-    """FixedSteps(dt) when rtol is None, else error-controlled steps starting with dt."""
-    if rtol is None:
-        return FixedSteps(min(dt, max_step))
-    return AdaptiveSteps(rtol, atol, max_step, dt, METHODS[method]())
+def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str,
+                max_steps: int = cost.DEFAULT_MAX_STEPS):
+    """FixedSteps(dt) when rtol is None, else error-controlled steps starting with dt; the controller
+    stops the run once its steps reach ``max_steps`` (``policy.max_steps``)."""
+    policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt,
+                                                                               METHODS[method]())
+    policy.max_steps = max_steps
+    return policy
+
+
+def check_cost(net: Network, grid, grid_name: str, t0: float, t_out: np.ndarray, dt: float,
+               rtol: float | None, max_step: float, max_steps: object) -> int:
+    """The cost guards of ``solvers.cost`` for a density of net.P populations on ``grid`` (before any
+    work); returns the checked ``max_steps``."""
+    max_steps = cost.max_steps_value(max_steps)
+    cost.check_density_run(net.P, cost.cells(grid), t0, t_out, dt, rtol, max_step, max_steps, {"grid": grid_name})
+    return max_steps
 
 
 def finish_stats(result: Run, start: float) -> dict:
@@ -94,6 +106,11 @@ _STEP_DOC = """    rtol, atol, max_step : None (default) for steps of at most dt
         (RMS over the density cells relative to the peak of each density), w_μα = atol + rtol·|μ_α|:
         the global error is then proportional to rtol (``solvers.controller``); atol ≥ 0;
         max_step > 0 caps every step (also the fixed ones).
+    max_steps : the step cap (default ``solvers.cost.DEFAULT_MAX_STEPS`` = 10⁶): a run whose fixed
+        steps (or, with rtol, the lower bound span/max_step) exceed it is refused before any work,
+        as is one whose arrays (≈ 8 bytes × P × cells × (2 nt + 24)) exceed the available memory
+        (ValueError naming the arguments and the estimate); an error-controlled run stops with
+        ``solvers.cost.StepLimitError`` when its accepted plus rejected steps reach it.
     callback : ``callback(t, density, m) -> bool`` called after every accepted step; returning
         True stops the run (``status`` 1, arrays ending at the last output time reached)."""
 
@@ -110,7 +127,8 @@ def with_step_doc(density: str) -> Callable:
 def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
           method: str = "bdf2", backend: str = "native", tol: float = 1e-10, frame: str = "physical",
           progress: bool = False, auto_cells: int = 800, auto_zoom: float = 3.0, rtol: float | None = None,
-          atol: float = 1e-10, max_step: float = math.inf, callback: Callable | None = None) -> Solution:
+          atol: float = 1e-10, max_step: float = math.inf, callback: Callable | None = None,
+          max_steps: int = cost.DEFAULT_MAX_STEPS) -> Solution:
     """Solve the mean-field Fokker–Planck equation of ``net`` on ``grid``.
 
     Parameters
@@ -140,6 +158,9 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     if isinstance(grid, Grid2D) or (isinstance(net, Network) and net.variables == 2):
         # two-variable networks on a Grid2D: solvers.two_variable (a 1D grid is refused there)
         check_grid_variables(net, grid)
+        t0, _, t_out, dt_, _, _, rtol_, _, max_step_, _ = inputs.run_options(
+            t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+        check_cost(net, grid, "grid", t0, t_out, dt_, rtol_, max_step_, max_steps)
         if frame == "auto":
             return solve_auto_two_variable(net, grid, p0, t_span, dt, t_eval, method, backend, tol, progress,
                                            auto_cells, auto_zoom, rtol, atol, max_step, callback)
@@ -149,6 +170,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     inputs.network_and_grid(net, grid)
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+    max_steps = check_cost(net, grid, "grid", t0, t_out, dt, rtol, max_step, max_steps)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if frame not in ("physical", "auto"):
@@ -158,7 +180,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
     if frame == "auto" and net.gamma == 0:
         notes.append("frame='auto' at gamma = 0: nothing collapses, solved in the physical frame")
         frame = "physical"
-    policy = make_policy(dt, rtol, atol, max_step, method)
+    policy = make_policy(dt, rtol, atol, max_step, method, max_steps)
     if frame == "auto":
         from .hybrid import solve_auto
         cells = checks.integer("auto_cells", auto_cells, low=50)
@@ -220,8 +242,8 @@ def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, 
 def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                          t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
                          rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
-                         callback: Callable | None = None,
-                         backend: str = "native") -> DesingularisedSolution | Desingularised2DSolution:
+                         callback: Callable | None = None, backend: str = "native",
+                         max_steps: int = cost.DEFAULT_MAX_STEPS) -> DesingularisedSolution | Desingularised2DSolution:
     """Solve the desingularised equation (``solvers.desingularised``) for ``net`` (γ finite or ``math.inf``).
 
     Parameters
@@ -250,6 +272,7 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+    max_steps = check_cost(net, y_grid, "y_grid", t0, t_out, dt, rtol, max_step, max_steps)
     if backend not in DESINGULARISED_BACKENDS:
         raise ValueError(f"backend must be one of {list(DESINGULARISED_BACKENDS)}, got {backend!r}")
     notes: list[str] = []
@@ -267,7 +290,7 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
     if np.any(np.abs(frame.moment0) > 1e-12):
         notes.append(f"q0 has first moment {np.array2string(frame.moment0, precision=3)} (preserved): "
                      "mu is offset from the mean by epsilon times it")
-    result = run(frame, state0, t0, t_out, method, make_policy(dt, rtol, atol, max_step, method),
+    result = run(frame, state0, t0, t_out, method, make_policy(dt, rtol, atol, max_step, method, max_steps),
                  standard_trackers(progress, callback, f"{method} (desingularised)"))
     states = [s for _, s, _ in result.outputs]
     t_done = t_out[:len(states)]

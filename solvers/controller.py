@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cost import DEFAULT_MAX_STEPS, StepLimitError, step_limit_message
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
 from .methods import EULER, METHODS, Limiter, Method, Point
@@ -176,7 +177,11 @@ def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:
 
 def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, policy,
         trackers: list[Tracker] = (), max_step: float = math.inf) -> Run:
-    """Advance ``state0`` from t0 through the output times ``t_out`` (see the module docstring)."""
+    """Advance ``state0`` from t0 through the output times ``t_out`` (see the module docstring).
+
+    Raises :class:`solvers.cost.StepLimitError` once the accepted plus rejected steps reach the
+    policy's step cap ``policy.max_steps`` (``solvers.cost.DEFAULT_MAX_STEPS`` if it has none)."""
+    max_steps = getattr(policy, "max_steps", DEFAULT_MAX_STEPS)
     scheme = METHODS[method]()
     limit = Limiter(frame.nonnegative)
     stats = StepStats()
@@ -199,6 +204,9 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
             target = float(t_out[k])
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if t < landing:
+                if stats.steps + stats.rejected_steps >= max_steps:
+                    raise StepLimitError(step_limit_message(max_steps, stats.steps, stats.rejected_steps, t,
+                                                            float(t_out[-1])))
                 t_new = policy.next_time(t, landing)
                 rate = frame.growth_rate(history[-1].state, t)
                 if rate * (t_new - t) > MAX_GROWTH:

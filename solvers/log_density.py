@@ -65,13 +65,13 @@ from scipy.special import logsumexp
 
 from fokker import Grid, Network, checks
 
-from . import diagnostics, inputs
+from . import cost, diagnostics, inputs
 from .coupling import CouplingError
 from .fluxes import bernoulli
 from .linalg import solve_each
 from .log_solution import LogSolution
 from .physical import PhysicalFrame
-from .api import finish_stats, make_policy, one_variable
+from .api import check_cost, finish_stats, make_policy, one_variable
 from .controller import run
 from .frame import Frame, State
 from .trackers import standard_trackers
@@ -333,7 +333,7 @@ def initial_log_density(p0: object, log_p0: object, P: int, grid: Grid, notes: l
 def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 0.01, t_eval=None,
               method: str = "bdf2", tol: float = 1e-10, log_p0=None, progress: bool = False,
               rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
-              callback=None) -> LogSolution:
+              callback=None, max_steps: int = cost.DEFAULT_MAX_STEPS) -> LogSolution:
     """Solve the mean-field equation of ``net`` for u = γ⁻¹ log p on ``grid`` (see the module docstring).
 
     Parameters
@@ -355,6 +355,7 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
         weighted by atol + rtol·max_i |w_α,i|), ``dt`` is then the first step.
     callback : ``callback(t, log_p, m) -> bool`` after every accepted step; True stops the
         run (``status`` 1, arrays ending at the last output time reached).
+    max_steps : the step cap and memory guard of :func:`solvers.solve` (default 10⁶ steps).
 
     Returns a :class:`LogSolution` with ``log_p`` (normalised), ``u = log_p / γ``, ``mean()``,
     ``std()``, ``activity`` (nt, K) and the run's ``stats`` and ``notes``.
@@ -369,13 +370,14 @@ def solve_log(net: Network, grid: Grid, p0=None, t_span=(0.0, 1.0), dt: float = 
                          "use solvers.solve for gamma = 0 and solvers.solve_desingularised for gamma = inf")
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
+    max_steps = check_cost(net, grid, "grid", t0, t_out, dt, rtol, max_step, max_steps)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
     notes: list[str] = []
     w0 = initial_log_density(p0, log_p0, net.P, grid, notes)
     frame = LogDensityFrame(net, grid, tol)
     start = time.perf_counter()
-    result = run(frame, frame.initial_state(w0, t0), t0, t_out, method, make_policy(dt, rtol, atol, max_step, method),
+    result = run(frame, frame.initial_state(w0, t0), t0, t_out, method, make_policy(dt, rtol, atol, max_step, method, max_steps),
                  standard_trackers(progress, callback, f"{method} (log-density)"))
     states = [s for _, s, _ in result.outputs]
     t_done = t_out[:len(states)]

@@ -7,7 +7,9 @@ imported only when used, so ``--help`` stays fast.
 Errors: a user error — a configuration error (:class:`validation.config.ConfigError`,
 which names the file and key path), any other ValueError (a value out of range, a
 study folder of another configuration), a FileNotFoundError or PermissionError —
-prints one line ``fokker-balance CMD: error: ...`` and exits with 2. Anything else is
+prints one line ``fokker-balance CMD: error: ...`` and exits with 2. So does a run whose cost
+estimate (``solvers.cost``: memory, steps) exceeds the machine or the step cap, before any
+work, and, as a last resort, a MemoryError (one line, no traceback). Anything else is
 a bug (a TypeError, AttributeError, ...): its traceback is printed and the exit code
 is 1. ``--traceback`` prints the traceback of user errors too.
 
@@ -151,6 +153,12 @@ def run_command(command: str, run: Callable[[], object], *, show_traceback: bool
         if show_traceback:
             traceback.print_exc()
         print(f"fokker-balance {command}: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        if show_traceback:
+            traceback.print_exc()
+        print(f"fokker-balance {command}: error: out of memory (the cost estimate of solvers.cost missed this "
+              "run): use a coarser grid, fewer output times or fewer neurons", file=sys.stderr)
         return 2
     except Exception:
         traceback.print_exc()

@@ -5,9 +5,10 @@ environment variable when it is set, otherwise "Agg" (files only, no display nee
 :func:`loglog_fit` draws measured points, a fitted power law
 (:func:`validation.metrics.fit_power`) over its fitted range and the predicted slope
 through the centre of the fitted points, with "slope s ± se (theory t)" in the legend.
-:func:`save_figure` writes PNG + PDF atomically and closes the figure. It lays the figure out
-once (the tight bounding box, computed without rendering) and renders it once per format;
-``bbox_inches="tight"`` would draw every format twice. Heat maps should be drawn with
+:func:`save_figure` writes PNG + PDF atomically and closes the figure. It draws the figure
+once into a raster (Agg) canvas, takes the tight bounding box from that drawing, writes the
+PNG as the cropped raster, and draws once more for the PDF with that box: two drawings per
+figure (``bbox_inches="tight"`` draws every format twice; a separate layout pass would be a third). Heat maps should be drawn with
 ``rasterized=True`` (pcolormesh), so a PDF holds one image rather than a vector quad per cell.
 """
 from __future__ import annotations
@@ -35,16 +36,49 @@ def pyplot():
     return plt
 
 
+def _raster(fig):
+    """Draw ``fig`` at :data:`DPI` on an Agg canvas; (RGBA pixels, tight bounding box in inches)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    dpi = fig.dpi
+    fig.dpi = DPI
+    try:
+        canvas.draw()
+        bbox = fig.get_tightbbox(canvas.get_renderer()).padded(TIGHT_PAD_INCHES)
+        pixels = np.asarray(canvas.buffer_rgba())
+    finally:
+        fig.dpi = dpi
+    return pixels, bbox
+
+
+def _write_png(pixels: np.ndarray, bbox, path: str) -> None:
+    """The pixels inside ``bbox`` (inches from the lower left corner) as a PNG file."""
+    from PIL import Image
+    height = pixels.shape[0]
+    x0, x1 = (int(round(v * DPI)) for v in (bbox.x0, bbox.x1))
+    y0, y1 = (height - int(round(v * DPI)) for v in (bbox.y1, bbox.y0))
+    Image.fromarray(pixels[y0:y1, x0:x1]).save(path, format="png", dpi=(DPI, DPI))
+
+
 def save_figure(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` (atomically, cropped to its content) and close it."""
+    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` (atomically, cropped to its content) and close it.
+
+    The PNG is the cropped raster of the one Agg drawing (module docstring), unless the content
+    reaches beyond the figure: then, like every other format, it is drawn by ``savefig``.
+    """
     plt = pyplot()
     stem = Path(stem)
     try:
-        fig.draw_without_rendering()
-        bbox = fig.get_tightbbox().padded(TIGHT_PAD_INCHES)
-        return [atomic_write(stem.with_suffix(f".{ext}"),
-                             lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches=bbox))
-                for ext in formats]
+        pixels, bbox = _raster(fig)
+        width, height = fig.get_size_inches()
+        inside = bbox.x0 >= 0 and bbox.y0 >= 0 and bbox.x1 <= width and bbox.y1 <= height
+
+        def write(tmp: str, ext: str) -> None:
+            if ext == "png" and inside:
+                _write_png(pixels, bbox, tmp)
+            else:
+                fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches=bbox)
+        return [atomic_write(stem.with_suffix(f".{ext}"), lambda tmp, ext=ext: write(tmp, ext)) for ext in formats]
     finally:
         plt.close(fig)
 

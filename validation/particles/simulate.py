@@ -112,6 +112,8 @@ import numpy as np
 
 from fokker import checks
 from fokker.network import Network
+from solvers.cost import DEFAULT_MAX_STEPS, check_particle_run, max_steps_value
+from solvers.trackers import ProgressTracker
 
 from .implicit import IMPLICIT_TOL, ImplicitCoupling, implicit_steps
 from .initial import initial_state
@@ -179,7 +181,8 @@ def _steps_between(t_a: float, t_b: float, dt: float) -> int:
 def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float], dt: float, *,
                        seed=None, t_eval=None, summary_only: bool = False,
                        threads: int | None = None, precision: str = "double",
-                       coupling: str = "auto", noise: str = "buffer") -> ParticleRun:
+                       coupling: str = "auto", noise: str = "buffer", progress: bool = False,
+                       max_steps: int = DEFAULT_MAX_STEPS) -> ParticleRun:
     """Simulate the n-neuron-per-population network (module docstring) with the exact OU step.
 
     Parameters
@@ -215,6 +218,12 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
         memory). Both give bit-identical output; explicit steps draw ξ once either way
         (with gap junctions, too, unless the intrinsic is a two-variable one other than
         FitzHughNagumo: then its mean-centred steps reuse ξ in the same way).
+    progress: show a progress bar over the simulated time with the remaining-time estimate (as
+        ``solvers.solve`` does; off by default).
+    max_steps: the step cap (default ``solvers.cost.DEFAULT_MAX_STEPS`` = 10⁶). Before any work a
+        run is refused (ValueError naming the arguments and the estimate) when its steps exceed it
+        or its arrays, ≈ 8 bytes × P × n × variables × (nt + 6) (no nt term with summary_only),
+        exceed the available memory (``solvers.cost``).
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fokker.Network, got {type(net).__name__}")
@@ -226,6 +235,9 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     t0, t1 = checks.time_span(t_span)
     times = checks.output_times(t_eval, t0, t1, default_count=2)
     threads = (os.cpu_count() or 1) if threads is None else checks.integer("threads", threads, low=1)
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {type(progress).__name__} {progress!r}")
+    check_particle_run(net.P, n, net.variables, t0, times, dt, summary_only, max_steps_value(max_steps))
     ss = _seed_sequence(seed)
     if coupling not in ("auto", "explicit", "implicit"):
         raise ValueError(f"coupling must be 'auto', 'explicit' or 'implicit', got {coupling!r}")
@@ -248,7 +260,10 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
     start = time.perf_counter()
     stepper = Stepper(net, plan, X, ss, threads, precision, W)
     steps = 0
+    bar = ProgressTracker(f"particles (n={n})") if progress else None
     try:
+        if bar is not None:
+            bar.start(t0, float(times[-1]))
         stepper.sweep("sums")
         t = t0
         m = stepper.activity(t)
@@ -272,6 +287,8 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                         stepper.explicit_step(m, h)
                     t = t_next
                     m = stepper.activity(t)
+                    if bar is not None:
+                        bar.handle(t, None, None)
                 steps += count
             if not (np.all(np.isfinite(X)) and (W is None or np.all(np.isfinite(W)))):
                 raise FloatingPointError(f"particle positions became non-finite before t={t_out}; the "
@@ -287,6 +304,8 @@ def simulate_particles(net: Network, n: int, initial, t_span: tuple[float, float
                 if ws is not None:
                     ws[i] = W
     finally:
+        if bar is not None:
+            bar.finish()
         stepper.close()
     wall = time.perf_counter() - start
     stats = dict(steps=steps, particle_steps=steps * n * P, wall_time=wall,

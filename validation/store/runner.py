@@ -19,6 +19,14 @@ finished tasks are skipped and every result is written by this (the client) proc
 as soon as it arrives, so an interrupted run resumes where it stopped. The first
 failing task stops the run (remaining tasks are cancelled) and its exception is raised;
 the results written before it are kept.
+
+Memory: with ``task_bytes`` (a function task → estimated peak bytes, e.g.
+:func:`validation.store.sweep.task_bytes` from ``solvers.cost``) the largest pending task is
+checked against the memory of one worker before anything starts — the available memory
+(``solvers.cost.available_memory``) in-process, that divided by the workers of a local
+cluster (they run at once; an explicit ``memory_limit`` lowers it further) — and the run is
+refused with a ValueError giving the estimate, the limit and the task. An existing cluster
+(an address or a Client) is not checked: its workers' memory is not known here.
 """
 from __future__ import annotations
 
@@ -28,6 +36,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from tqdm.auto import tqdm
+
+from solvers.cost import available_memory, check_memory
 
 LOCAL_SCHEDULERS = ("synchronous", "threads", "processes")
 
@@ -52,6 +62,12 @@ def _check_scheduler(scheduler: object) -> None:
         raise TypeError(f"scheduler must be None, a string or a distributed.Client, got {type(scheduler).__name__}")
 
 
+def _describe(task: dict) -> str:
+    """The task's scalar arguments, e.g. "gamma=10, n=100000"."""
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in task.items()
+                     if isinstance(v, (int, float, str))) or "no scalar arguments"
+
+
 @contextmanager
 def dask_client(scheduler: Any, n_workers: int | None = None, memory_limit: str | int | None = "auto"):
     """A ``distributed.Client`` for ``scheduler`` (see the module docstring); closes what it opened."""
@@ -72,9 +88,27 @@ def dask_client(scheduler: Any, n_workers: int | None = None, memory_limit: str 
         yield client
 
 
+def worker_memory(scheduler: Any, n_workers: int | None, memory_limit: str | int | None) -> int | None:
+    """Bytes one task may hold: the available memory in-process, shared by the workers of a local
+    cluster (and at most an explicit ``memory_limit``); None for an existing cluster (not known)."""
+    if scheduler in (None, "synchronous"):
+        return available_memory()
+    if scheduler not in ("threads", "processes"):
+        return None
+    workers = default_workers() if n_workers is None else max(1, int(n_workers))
+    share = available_memory() // workers
+    if memory_limit in (None, "auto", 0):
+        return share
+    if isinstance(memory_limit, str):
+        from dask.utils import parse_bytes
+        memory_limit = parse_bytes(memory_limit)
+    return min(share, int(memory_limit))
+
+
 def run_tasks(func: Callable[..., Any], tasks: Sequence[dict], *, progress: bool = True,
               desc: str = "tasks", scheduler: Any = None, n_workers: int | None = None,
-              store: Any = None, memory_limit: str | int | None = "auto") -> list:
+              store: Any = None, memory_limit: str | int | None = "auto",
+              task_bytes: Callable[[dict], float] | None = None) -> list:
     """Run ``func(**task)`` for each task and return the results in task order.
 
     scheduler: None / "synchronous" (in-process), "threads", "processes", an address, or a Client.
@@ -82,6 +116,8 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[dict], *, progress: bool
     store: skip tasks with ``store.is_done(task)`` (their results are ``store.read(task)``) and
         ``store.write(task, result)`` each new result as soon as it is finished.
     memory_limit: per-worker memory limit of a local cluster (dask's "auto" divides the RAM).
+    task_bytes: estimated peak bytes of a task; the largest pending one is checked against
+        :func:`worker_memory` before any task runs (ValueError; module docstring).
     """
     _check_scheduler(scheduler)
     if not callable(func):
@@ -97,6 +133,14 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[dict], *, progress: bool
             results[i] = store.read(task)
         else:
             todo.append(i)
+    if task_bytes is not None and todo:
+        limit = worker_memory(scheduler, n_workers, memory_limit)
+        if limit is not None:
+            need, largest = max((float(task_bytes(tasks[i])), i) for i in todo)
+            where = "in this process" if scheduler in (None, "synchronous") else f"per worker ({scheduler})"
+            check_memory(need, f"{desc}: task {largest} ({_describe(tasks[largest])})",
+                         f"the limit is the memory available {where}; use fewer workers (n_workers), a smaller "
+                         "grid, fewer output times or fewer neurons", limit)
 
     def finished(i: int, result: Any) -> None:
         if store is not None:

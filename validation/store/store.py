@@ -36,7 +36,8 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -80,11 +81,37 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@contextmanager
+def _no_distributed_import() -> Iterator[None]:
+    """Within the block, ``import distributed`` fails fast unless it was imported before.
+
+    xarray (and dask's ``get_scheduler``) ask on every write whether a ``distributed`` Client is
+    the active scheduler, importing that package (~0.35 s) to find out. No Client can exist in a
+    process that never imported it, so the answer is then "no" without the import (both treat
+    the ImportError as "not distributed"); where a cluster is in use the package is loaded and
+    nothing changes.
+    """
+    names = ("distributed", "dask.distributed")
+    if any(name in sys.modules for name in names):
+        yield
+        return
+    for name in names:
+        sys.modules[name] = None                              # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in names:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write a Dataset to NetCDF (h5netcdf) atomically."""
+    """Write a Dataset to NetCDF (h5netcdf) atomically (without importing dask.distributed when no
+    cluster is in use: :func:`_no_distributed_import`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine=ENGINE))
+    with _no_distributed_import():
+        return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine=ENGINE))
 
 
 def read_netcdf(path: str | Path) -> xr.Dataset:

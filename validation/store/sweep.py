@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from solvers import cost
+
 from ..config import Config
 from .lock import StudyLock
 from .runner import run_tasks
@@ -128,6 +130,24 @@ def _pde_point(config: Config, gamma: float) -> xr.Dataset:
     return ds
 
 
+def task_bytes(task: dict) -> float:
+    """Estimated peak bytes of a study task (``solvers.cost``), from the configuration alone: the
+    Fokker–Planck solve of a pde point (or the reference of a particle point measuring w1) plus the
+    particles of the largest chunk."""
+    config = task["config"]
+    spec = config["grid"]
+    P = config.network().P
+    cells = spec["nx"] * (spec["w"]["cells"] if "w" in spec else 1)
+    nt = config.t_eval.size
+    keep = config["study"]["kind"] == "pde" or "w1" in config["study"]["measure"]
+    need = cost.density_bytes(P, cells, nt) if keep else 0.0
+    if config["study"]["kind"] == "particles":
+        n = task["n"]
+        chunk = max(c.size for c in chunk_times(config.t_eval, P, n, config["particles"]["memory_budget_mb"], keep))
+        need += cost.particle_bytes(P, n, 2 if "w" in spec else 1, chunk, not keep)
+    return need
+
+
 def run_point(config: Config, gamma: float, n: int | None = None, seed: int | None = None) -> xr.Dataset:
     """The task function: measure one study point (see the module docstring)."""
     if config["study"]["kind"] == "pde":
@@ -165,7 +185,7 @@ def run_study(config: Config, output: str | Path, *, scheduler=None, n_workers: 
         tasks = study_tasks(config)
         pending = sum(not store.is_done(t) for t in tasks)
         run_tasks(run_point, tasks, progress=progress, desc=config["study"]["name"], scheduler=scheduler,
-                  n_workers=n_workers, store=store)
+                  n_workers=n_workers, store=store, task_bytes=task_bytes)
         path = store.finalize(tasks)
     return StudyRun(path=path, dataset=read_netcdf(path), computed=pending, skipped=len(tasks) - pending,
                     wall_time=time.perf_counter() - start, damaged=damaged)

@@ -16,7 +16,8 @@ import xarray as xr
 
 from ...store import package_versions, write_netcdf
 from . import two_variable
-from ._common import RESULTS, add_config, add_output, load_config, output_dir
+from ._common import RESULTS, add_config, add_output, add_run_options, check_cost, load_config, output_dir, \
+    show_progress
 from .solve import moments_figure
 
 HELP = "simulate the finite-n particle network of a configuration; write data and figures"
@@ -28,16 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gamma", type=float, default=None, help="override network.gamma")
     parser.add_argument("--n", type=int, default=None, help="override particles.n (neurons per population)")
     parser.add_argument("--seed", type=int, default=None, help="override particles.seed")
+    add_run_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args)
     from ...particles import simulate_particles
     net = config.network()
-    grid = config.grid()
     overrides = {k: v for k, v in (("n", args.n), ("seed", args.seed)) if v is not None}
     if overrides:
         config = config.replace("particles", **overrides)
+    max_steps = check_cost(args, config, net, particles=True)
+    progress = show_progress(args)
+    grid = config.grid()
     opts = config["particles"]
     n, seed = opts["n"], opts["seed"]
     if net.variables == 2:
@@ -45,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     out = output_dir(args, RESULTS / Path(args.config).stem)
     print(f"simulating {n} neurons x {net.P} population(s), {config.t_eval.size} output times ...", flush=True)
     run_ = simulate_particles(net, n, (grid, config.initial_density(grid, net.P)), config.t_span,
-                              opts["dt"], seed=seed, t_eval=config.t_eval, summary_only=True)
+                              opts["dt"], seed=seed, t_eval=config.t_eval, summary_only=True, progress=progress,
+                              max_steps=max_steps)
     ds = xr.Dataset(
         {"mean": (("t", "population"), run_.mean), "std": (("t", "population"), run_.std),
          "activity": (("t", "channel"), run_.activity),

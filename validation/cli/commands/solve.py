@@ -16,7 +16,8 @@ import numpy as np
 from ...output import heat_map, plain_log_scale, pyplot, save_figure
 from ...store import package_versions, write_netcdf
 from . import two_variable
-from ._common import RESULTS, add_config, add_output, load_config, output_dir
+from ._common import RESULTS, add_config, add_output, add_run_options, check_cost, load_config, output_dir, \
+    show_progress
 
 HELP = "solve the mean-field Fokker-Planck equation of a configuration; write data and figures"
 
@@ -25,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config(parser)
     add_output(parser, "results/<config name>")
     parser.add_argument("--gamma", type=float, default=None, help="override network.gamma")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_run_options(parser)
 
 
 def density_figure(sol, points, stem: Path) -> list[Path]:
@@ -74,11 +75,13 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args)
     from solvers import solve
     net = config.network()
+    max_steps = check_cost(args, config, net)
+    progress = show_progress(args)
     grid = config.grid()
     if net.variables == 2:
         return two_variable.solve_command(args, config, net, grid)
     out = output_dir(args, RESULTS / Path(args.config).stem)
-    sol = solve(net, grid, config.initial_density(grid, net.P), progress=not args.no_progress,
+    sol = solve(net, grid, config.initial_density(grid, net.P), progress=progress, max_steps=max_steps,
                 **config.solver_options())
     ds = sol.to_xarray()
     ds.attrs.update(config=config.to_toml(), config_hash=config.hash(), versions=json.dumps(package_versions()))
