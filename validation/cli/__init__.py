@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import gc
 import os
 import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -68,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+RESEND_DELAY = 0.01    # s: an interruption lost in a finaliser is sent again this long after its hook returned
+
+
 class Terminated(KeyboardInterrupt):
     """Raised in the main thread when the process receives SIGTERM (unwinds like Ctrl-C)."""
 
@@ -80,17 +85,21 @@ def _unraisable_hook(previous: Callable) -> Callable:
     """A ``sys.unraisablehook`` that does not let an interruption be lost.
 
     A signal's exception raised while Python runs a ``__del__`` or a finaliser cannot
-    propagate ("Exception ignored in ..."), so the run would go on. The hook sends the
-    signal again: its handler runs at the next instruction, outside the finaliser. Once an
-    interruption is under way, the clean-up failures of objects it cut off half-built are
-    expected and not printed.
+    propagate ("Exception ignored in ..."), so the run would go on. The hook has the signal
+    sent again by a timer thread RESEND_DELAY later, so that its handler runs in the main
+    thread after the hook has returned (a signal sent from within the hook could be handled
+    inside the hook, where its exception is lost as well). Once an interruption is under way, the clean-up
+    failures of objects it cut off half-built are expected and not printed.
     """
     state = {"interrupted": False}
 
     def hook(unraisable) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             state["interrupted"] = True
-            os.kill(os.getpid(), signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT)
+            signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+            timer = threading.Timer(RESEND_DELAY, os.kill, (os.getpid(), signum))
+            timer.daemon = True
+            timer.start()
         elif not state["interrupted"]:
             previous(unraisable)
 
@@ -141,14 +150,15 @@ def one_line_warnings() -> Iterator[None]:
 
 def run_command(command: str, run: Callable[[], object], *, show_traceback: bool = False) -> int:
     """Call ``run()`` and turn its outcome into an exit code (the error policy of the module docstring)."""
+    hook = sys.unraisablehook
     try:
         return int(run() or 0)
     except Terminated:
-        print("terminated (SIGTERM)", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        interruption = (128 + signal.SIGTERM, "terminated (SIGTERM)")
+        sys.unraisablehook = _ignore_unraisable
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        interruption = (130, "interrupted")
+        sys.unraisablehook = _ignore_unraisable
     except USER_ERRORS as exc:
         if show_traceback:
             traceback.print_exc()
@@ -164,6 +174,20 @@ def run_command(command: str, run: Callable[[], object], *, show_traceback: bool
         traceback.print_exc()
         print(f"fokker-balance {command}: internal error (a bug; the traceback is above)", file=sys.stderr)
         return 1
+    # Interrupted. The objects the interruption cut off half-built (an open NetCDF file, say) are
+    # freed now that the exception is gone; their finalisers may fail, as expected, and must not
+    # print after the one-line message (nor at exit): collect them with those failures ignored.
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    code, text = interruption
+    print(text, file=sys.stderr)
+    return code
+
+
+def _ignore_unraisable(unraisable) -> None:
+    """A ``sys.unraisablehook`` that drops the failure (finalisers of objects an interruption cut off)."""
 
 
 def main(argv: list[str] | None = None) -> int:
