@@ -58,6 +58,7 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         self._stage_kernel = None if self.electrical else kernels.PhysicalStageKernel(
             self.coupling, self.f_faces[:, None, :], self.x_faces, self.D, self.h, self.quadrature, self.src,
             self.internal, net.weights, net.reversal, net.gamma)
+        self._external = net.external_activities(0.0)      # read only (copied where filled in)
 
     def evaluate(self, gA: np.ndarray, gB: np.ndarray, rhs: np.ndarray, alpha: float,
                  a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,7 +73,7 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         kernel = self._stage_kernel
         if kernel is None:
             return super().stage(rhs_p, rhs_mu, alpha, a, t, u_guess)
-        external = self.net.external_activities(t)
+        external = self._external if self._drive_is_constant else self.net.external_activities(t)
         before = self.coupling.evaluations
         _, _, p, m_int = kernel.solve_checked(np.ascontiguousarray(rhs_p, dtype=np.float64)[:, None, :],
                                               float(alpha), float(a), external,
