@@ -142,10 +142,11 @@ class Frame(ABC):
         """L p (R, n) for the same operator as :meth:`solve_rows`: the explicit rate (a backend may override)."""
         return apply_bands(*sg_bands(face_drift, diffusion, self.h), p)
 
-    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
-        """c1 y1 + c0 y0 for densities (P, n): the right-hand sides of the methods' stages (a backend
-        may compile it)."""
-        return c1 * y1 + c0 * y0
+    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> tuple[np.ndarray, float]:
+        """(c1 y1 + c0 y0, its smallest entry) for densities (P, n): the right-hand sides of the methods'
+        stages, and what the positivity limiter looks at (a backend may compile both in one pass)."""
+        out = c1 * y1 + c0 * y0
+        return out, float(out.min())
 
     def linear(self, face_drift: np.ndarray, alpha: float, a: float, rhs: np.ndarray) -> np.ndarray:
         """:meth:`solve_rows` with this frame's diffusion, counted in ``stats()['linear_solves']``."""

@@ -205,12 +205,16 @@ def _sg_apply_rows(face_drift, diffusion, h, p, out) -> None:
 
 
 @njit(cache=True)
-def _combine_rows(c1, y1, c0, y0, out) -> None:
+def _combine_rows(c1, y1, c0, y0, out) -> float:
     if y1.shape[0] != y0.shape[0] or y1.shape[1] != y0.shape[1]:
         raise ValueError("y1 and y0 must have the same shape")
+    lowest = math.inf
     for r in range(y1.shape[0]):
         for i in range(y1.shape[1]):
-            out[r, i] = c1 * y1[r, i] + c0 * y0[r, i]
+            value = c1 * y1[r, i] + c0 * y0[r, i]
+            out[r, i] = value
+            lowest = min(lowest, value)
+    return lowest
 
 
 @njit(cache=True)
@@ -554,13 +558,13 @@ def sg_apply_rows(face_drift: np.ndarray, diffusion: np.ndarray, h: float, p: np
     return out
 
 
-def combine_rows(c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
-    """c1 y1 + c0 y0 for two (R, n) arrays in one compiled pass (bitwise equal to numpy's
-    ``c1 * y1 + c0 * y0``: the same two products and one sum per entry, no fused multiply-add)."""
+def combine_rows(c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> tuple[np.ndarray, float]:
+    """(c1 y1 + c0 y0, its smallest entry) for two (R, n) arrays in one compiled pass (bitwise equal to
+    numpy's ``c1 * y1 + c0 * y0``: the same two products and one sum per entry, no fused multiply-add)."""
     y1 = _floats("y1", y1, 2)
     out = np.empty_like(y1)
-    _combine_rows(float(c1), y1, float(c0), _floats("y0", y0, 2), out)
-    return out
+    lowest = _combine_rows(float(c1), y1, float(c0), _floats("y0", y0, 2), out)
+    return out, lowest
 
 
 def physical_evaluate(f_faces: np.ndarray, gA: np.ndarray, gB: np.ndarray, x_faces: np.ndarray,

@@ -86,9 +86,10 @@ class Limiter:
         self.active = active
         self.count = 0
 
-    def __call__(self, rhs: np.ndarray) -> np.ndarray:
-        """Remove negative entries of rhs (P, n) per population, rescaling to keep Σ rhs."""
-        if not self.active or rhs.min() >= 0.0:
+    def __call__(self, rhs: np.ndarray, lowest: float | None = None) -> np.ndarray:
+        """Remove negative entries of rhs (P, n) per population, rescaling to keep Σ rhs (``lowest``:
+        rhs.min() if already known)."""
+        if not self.active or (rhs.min() if lowest is None else lowest) >= 0.0:
             return rhs
         self.count += 1
         total = rhs.sum(axis=1, keepdims=True)
@@ -176,7 +177,7 @@ class BDF2(Method):
             return EULER.step(frame, history, t_new, limit, estimate)
         c1, c0 = 1.0 + w, -w * w / (1.0 + w)
         s1, s0 = last.state, before.state
-        rhs_p = limit(frame.combine(c1, s1.p, c0, s0.p))
+        rhs_p = limit(*frame.combine(c1, s1.p, c0, s0.p))
         new = _stage(frame, rhs_p, combine_centres(frame, c1, s1.mu, c0, s0.mu), (1.0 + 2.0 * w) / (1.0 + w), h,
                      t_new, guess(history, t_new))
         error = None
@@ -213,11 +214,11 @@ class TRBDF2(Method):
         cur = last.state
         dp, dmu = derivative(frame, last)
         a = 0.5 * g * h
-        explicit = limit.with_mass(frame.combine(1.0, cur.p, a, dp), cur.p.sum(axis=1))
+        explicit = limit.with_mass(frame.combine(1.0, cur.p, a, dp)[0], cur.p.sum(axis=1))
         mid = _stage(frame, limit(explicit), combine_centres(frame, 1.0, cur.mu, a, dmu), 1.0, a, t_mid,
                      guess(history, t_mid))
         c_mid, c_old = 1.0 / g, -(1.0 - g) ** 2 / g
-        new = _stage(frame, limit(frame.combine(c_mid, mid.state.p, c_old, cur.p)),
+        new = _stage(frame, limit(*frame.combine(c_mid, mid.state.p, c_old, cur.p)),
                      combine_centres(frame, c_mid, mid.state.mu, c_old, cur.mu), 2.0 - g, (1.0 - g) * h, t_new,
                      guess(history, t_new))
         error = None

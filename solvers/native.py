@@ -44,7 +44,7 @@ class CompiledRows:
         """``Frame.apply_rows`` by ``kernels.sg_apply_rows``."""
         return kernels.sg_apply_rows(face_drift, diffusion, self.h, p)
 
-    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> np.ndarray:
+    def combine(self, c1: float, y1: np.ndarray, c0: float, y0: np.ndarray) -> tuple[np.ndarray, float]:
         """``Frame.combine`` by ``kernels.combine_rows``."""
         return kernels.combine_rows(c1, y1, c0, y0)
 

@@ -308,8 +308,8 @@ class RowLimiter(Limiter):
         self.x = np.arange(cells, dtype=float)     # cell index: on a uniform grid the same tilt as the centres
         self.worst_mean = 0.0
 
-    def __call__(self, rhs: np.ndarray) -> np.ndarray:
-        if rhs.min() >= 0.0:
+    def __call__(self, rhs: np.ndarray, lowest: float | None = None) -> np.ndarray:
+        if (rhs.min() if lowest is None else lowest) >= 0.0:
             return rhs
         self.count += 1
         rows = rhs.reshape(-1, self.cells)

@@ -262,7 +262,8 @@ def test_combine_rows_is_numpy_bit_for_bit():
     rng = np.random.default_rng(3)
     y1, y0 = rng.standard_normal((2, 777)), rng.standard_normal((2, 777))
     for c1, c0 in [(1.0, 0.0), (4.0 / 3.0, -1.0 / 3.0), (1.7071067811865475, -0.7071067811865476)]:
-        assert np.array_equal(combine_rows(c1, y1, c0, y0), c1 * y1 + c0 * y0)
+        combined, lowest = combine_rows(c1, y1, c0, y0)
+        assert np.array_equal(combined, c1 * y1 + c0 * y0) and lowest == combined.min()
     with pytest.raises(ValueError, match="same shape"):
         combine_rows(1.0, y1, 1.0, y0[:, :-1])
 
