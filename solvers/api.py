@@ -16,7 +16,7 @@ import numpy as np
 from fokker import Grid, Grid2D, Network, checks
 
 from . import cost, diagnostics, inputs
-from .controller import AdaptiveSteps, FixedSteps, Run, run
+from .controller import Run, make_policy, run
 from .coupling import CouplingError
 from .desingularised import check_well_prepared
 from .desingularised_2d import solve_desingularised_2d
@@ -73,24 +73,6 @@ def one_variable(net: Network) -> None:
         raise ValueError("net has two-variable (FitzHugh–Nagumo) populations: their density p(x, w) needs "
                          "a fokker.Grid2D grid, not a 1D fokker.Grid")
 
-
-def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str,
-                max_steps: int = cost.DEFAULT_MAX_STEPS):
-    """FixedSteps(dt) when rtol is None, else error-controlled steps starting with dt; the controller
-    stops the run once its steps reach ``max_steps`` (``policy.max_steps``)."""
-    policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt,
-                                                                               METHODS[method]())
-    policy.max_steps = max_steps
-    return policy
-
-
-def check_cost(net: Network, grid, grid_name: str, t0: float, t_out: np.ndarray, dt: float,
-               rtol: float | None, max_step: float, max_steps: object) -> int:
-    """The cost guards of ``solvers.cost`` for a density of net.P populations on ``grid`` (before any
-    work); returns the checked ``max_steps``."""
-    max_steps = cost.max_steps_value(max_steps)
-    cost.check_density_run(net.P, cost.cells(grid), t0, t_out, dt, rtol, max_step, max_steps, {"grid": grid_name})
-    return max_steps
 
 
 def finish_stats(result: Run, start: float) -> dict:
@@ -160,17 +142,17 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
         check_grid_variables(net, grid)
         t0, _, t_out, dt_, _, _, rtol_, _, max_step_, _ = inputs.run_options(
             t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
-        check_cost(net, grid, "grid", t0, t_out, dt_, rtol_, max_step_, max_steps)
+        max_steps = cost.check_cost(net, grid, "grid", t0, t_out, dt_, rtol_, max_step_, max_steps)
         if frame == "auto":
             return solve_auto_two_variable(net, grid, p0, t_span, dt, t_eval, method, backend, tol, progress,
-                                           auto_cells, auto_zoom, rtol, atol, max_step, callback)
+                                           auto_cells, auto_zoom, rtol, atol, max_step, callback, max_steps)
         return solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
                                   backend=backend, tol=tol, frame=frame, progress=progress, rtol=rtol,
-                                  atol=atol, max_step=max_step, callback=callback)
+                                  atol=atol, max_step=max_step, callback=callback, max_steps=max_steps)
     inputs.network_and_grid(net, grid)
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
-    max_steps = check_cost(net, grid, "grid", t0, t_out, dt, rtol, max_step, max_steps)
+    max_steps = cost.check_cost(net, grid, "grid", t0, t_out, dt, rtol, max_step, max_steps)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if frame not in ("physical", "auto"):
@@ -214,7 +196,7 @@ def solve(net: Network, grid: Grid, p0, t_span=(0.0, 1.0), dt: float = 0.01, t_e
 
 
 def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, method, backend, tol, progress,
-                            auto_cells, auto_zoom, rtol, atol, max_step, callback):
+                            auto_cells, auto_zoom, rtol, atol, max_step, callback, max_steps):
     """``solve(..., frame="auto")`` on a Grid2D: the options checked, then ``solvers.desingularised_2d_auto``."""
     from .desingularised_2d_auto import solve_auto_2d
     from .two_variable import initial_density
@@ -228,14 +210,15 @@ def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, 
     p0 = initial_density(p0, net.P, grid, notes)
     if net.gamma == 0:
         sol = solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method, tol=tol,
-                                 progress=progress, rtol=rtol, atol=atol, max_step=max_step, callback=callback)
+                                 progress=progress, rtol=rtol, atol=atol, max_step=max_step, callback=callback,
+                                 max_steps=max_steps)
         sol.notes[:0] = notes + ["frame='auto' at gamma = 0: nothing collapses, solved in the physical frame"]
         return sol
     if method == "bdf2":
         notes.append("method 'bdf2': the voltage part of each Strang step is advanced by TR-BDF2 (a two-step "
                      "method's history would mix split steps and lose second order)")
     return solve_auto_2d(net, grid, p0, t0, t_out, dt, method, tol, progress, notes, cells, zoom, rtol, atol,
-                         max_step, callback)
+                         max_step, callback, max_steps)
 
 
 @with_step_doc("q")
@@ -267,12 +250,12 @@ def solve_desingularised(net: Network, y_grid: Grid, q0, mean0, t_span=(0.0, 1.0
         # two-variable networks on a Grid2D (y, w): solvers.desingularised_2d (a 1D grid is refused there)
         return solve_desingularised_2d(net, y_grid, q0, mean0, t_span=t_span, dt=dt, t_eval=t_eval, method=method,
                                        tol=tol, progress=progress, rtol=rtol, atol=atol, max_step=max_step,
-                                       callback=callback, backend=backend)
+                                       callback=callback, backend=backend, max_steps=max_steps)
     one_variable(net)
     inputs.network_and_grid(net, y_grid, "y_grid")
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
-    max_steps = check_cost(net, y_grid, "y_grid", t0, t_out, dt, rtol, max_step, max_steps)
+    max_steps = cost.check_cost(net, y_grid, "y_grid", t0, t_out, dt, rtol, max_step, max_steps)
     if backend not in DESINGULARISED_BACKENDS:
         raise ValueError(f"backend must be one of {list(DESINGULARISED_BACKENDS)}, got {backend!r}")
     notes: list[str] = []

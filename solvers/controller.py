@@ -154,6 +154,34 @@ class Run:
     regrids: list[tuple[float, int]] = field(default_factory=list)
 
 
+def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, method: str | Method,
+                max_steps: int = DEFAULT_MAX_STEPS) -> FixedSteps | AdaptiveSteps:
+    """FixedSteps of at most min(dt, max_step) when rtol is None, else error-controlled steps starting
+    with dt for ``method`` (a name in METHODS, or any object with ``order`` and ``max_ratio``); the
+    step cap ``max_steps`` travels on the policy (``policy.max_steps``, checked by the stepper)."""
+    if rtol is None:
+        policy = FixedSteps(min(dt, max_step))
+    else:
+        policy = AdaptiveSteps(rtol, atol, max_step, dt, METHODS[method]() if isinstance(method, str) else method)
+    policy.set_limit(max_step)
+    policy.max_steps = max_steps
+    return policy
+
+
+def check_budget(stats: StepStats, max_steps: int, t: float, t_end: float) -> None:
+    """Raise ``StepLimitError`` once the accepted plus rejected steps reach the cap ``max_steps``."""
+    if stats.steps + stats.rejected_steps >= max_steps:
+        raise StepLimitError(step_limit_message(max_steps, stats.steps, stats.rejected_steps, t, t_end))
+
+
+def check_step_size(t: float, t_new: float) -> None:
+    """Raise ``StepLimitError`` when the proposed step no longer advances t in floating point (an
+    error control that keeps rejecting has shrunk it below the resolution of t)."""
+    if not t_new > t:
+        raise StepLimitError(f"the step size underflowed at t={t:g} (the error control kept rejecting until "
+                             "t + h == t): the tolerance is unreachable; loosen rtol/atol")
+
+
 def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:
     """Retake a failed step as 2^k backward-Euler substeps, k = 1 … RESCUE_LEVELS (and at least
     enough to keep λ h ≤ MAX_GROWTH for an unstable mode); returns (point, substeps)."""
@@ -204,10 +232,9 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
             target = float(t_out[k])
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if t < landing:
-                if stats.steps + stats.rejected_steps >= max_steps:
-                    raise StepLimitError(step_limit_message(max_steps, stats.steps, stats.rejected_steps, t,
-                                                            float(t_out[-1])))
+                check_budget(stats, max_steps, t, float(t_out[-1]))
                 t_new = policy.next_time(t, landing)
+                check_step_size(t, t_new)
                 rate = frame.growth_rate(history[-1].state, t)
                 if rate * (t_new - t) > MAX_GROWTH:
                     t_new = t + MAX_GROWTH / rate

@@ -195,3 +195,12 @@ def step_limit_message(max_steps: int, accepted: int, rejected: int, t: float, t
     return (f"the run reached the step cap max_steps={max_steps:,} ({accepted:,} accepted + {rejected:,} rejected "
             f"steps) at t={t:g} before t={t1:g}: loosen rtol/atol or raise max_step, or raise max_steps "
             "(--max-steps on the command line) if the run really needs them")
+
+
+def check_cost(net, grid, grid_name: str, t0: float, t_out: np.ndarray, dt: float, rtol: float | None,
+               max_step: float, max_steps: object) -> int:
+    """The guards of this module for a density solve of net.P populations on ``grid`` (a Grid or a
+    Grid2D, named ``grid_name`` in the messages), before any work; returns the checked ``max_steps``."""
+    max_steps = max_steps_value(max_steps)
+    check_density_run(net.P, cells(grid), t0, t_out, dt, rtol, max_step, max_steps, {"grid": grid_name})
+    return max_steps

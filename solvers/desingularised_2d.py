@@ -48,7 +48,8 @@ import numpy as np
 from fokker import FitzHughNagumo, Grid2D, Network, checks
 
 from . import diagnostics, inputs
-from .controller import AdaptiveSteps, FixedSteps
+from .controller import make_policy
+from .cost import DEFAULT_MAX_STEPS, check_cost
 from .desingularised import DesingularisedFrame, check_well_prepared
 from .desingularised_2d_solution import Desingularised2DSolution
 from .frame import State
@@ -236,17 +237,11 @@ def centres(name: str, value: object, P: int) -> np.ndarray:
     return checks.finite_array(name, value, shape=(P,)).astype(float)
 
 
-def step_policy(dt: float, rtol: float | None, atol: float, max_step: float, scheme):
-    """Fixed steps of at most min(dt, max_step), or error-controlled steps (rtol) starting with dt."""
-    policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt, scheme)
-    policy.set_limit(max_step)
-    return policy
-
-
 def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 1.0), dt: float = 0.01,
                             t_eval=None, method: str = "bdf2", tol: float = 1e-10, progress: bool = False,
                             rtol: float | None = None, atol: float = 1e-10, max_step: float = math.inf,
-                            callback: Callable | None = None, backend: str = "native"):
+                            callback: Callable | None = None, backend: str = "native",
+                            max_steps: int = DEFAULT_MAX_STEPS):
     """Solve the two-variable desingularised equation (module docstring); called by
     ``solvers.solve_desingularised`` when its grid is a :class:`fokker.Grid2D` (y, w).
 
@@ -272,6 +267,7 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
     if method == "bdf2":
         notes.append("method 'bdf2': the y-part of each Strang step is advanced by TR-BDF2 (a two-step "
                      "method's history would mix split steps and lose second order)")
+    max_steps = check_cost(net, grid, "y_grid", t0, t_out, dt, rtol, max_step, max_steps)
     scheme = X_METHODS["trbdf2" if method == "bdf2" else method]      # bdf2: see the note
     if math.isinf(net.gamma):
         return solve_limit_2d(net, grid, q0, mu0, t0, t_out, dt, method, progress, callback, notes)
@@ -282,7 +278,7 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
         notes.append(f"q0 has first moment {np.array2string(frame.moment0, precision=3)} in y (preserved): "
                      "mu is offset from the mean voltage by epsilon times it")
     outputs, stats, status, message = strang_run(
-        frame, state0, t0, t_out, scheme, step_policy(dt, rtol, atol, max_step, scheme),
+        frame, state0, t0, t_out, scheme, make_policy(dt, rtol, atol, max_step, scheme, max_steps),
         standard_trackers(progress, callback, f"{method} (desingularised, two-variable)",
                           view=lambda state, fr: fr.density(state.p).copy()))
     stats["wall_time"] = time.perf_counter() - start

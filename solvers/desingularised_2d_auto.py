@@ -23,8 +23,9 @@ import numpy as np
 from fokker import Grid, Grid2D, Network
 
 from . import diagnostics
-from .controller import FixedSteps
-from .desingularised_2d import Desingularised2DFrame, step_policy
+from .controller import FixedSteps, make_policy
+from .cost import DEFAULT_MAX_STEPS
+from .desingularised_2d import Desingularised2DFrame
 from .desingularised_2d_solution import AutoTwoVariableSolution
 from .frame import State, StepStats
 from .hybrid import HALF_WIDTHS, CollapseTracker
@@ -77,7 +78,8 @@ def _merge(total: dict, part: dict) -> None:
 
 def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: np.ndarray, dt: float, method: str,
                   tol: float, progress: bool, notes: list[str], cells: int, zoom: float, rtol: float | None,
-                  atol: float, max_step: float, callback=None) -> AutoTwoVariableSolution:
+                  atol: float, max_step: float, callback=None,
+                  max_steps: int = DEFAULT_MAX_STEPS) -> AutoTwoVariableSolution:
     """Initial layer on zooming co-moving grids, then the two-variable desingularised frame (module docstring).
 
     p0 : (P, nx, nw) on ``grid``, checked and normalised; t_out the output times (t_out[0] ≥ t0).
@@ -87,9 +89,6 @@ def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: 
                          "use solvers.solve_desingularised with well-prepared data")
     eps = net.gamma ** -0.5
     start = time.perf_counter()
-    if method == "bdf2":
-        notes.append("method 'bdf2': frame='auto' on a Grid2D advances the voltage part of each Strang step by "
-                     "TR-BDF2 (second order; a two-step history would mix split steps)")
     scheme = X_METHODS["trbdf2" if method == "bdf2" else method]
     mean, std = grid.mean_x(p0), grid.std_x(p0)
     frame = co_moving_frame(net, std / eps, tol, cells, grid.w)
@@ -136,7 +135,7 @@ def solve_auto_2d(net: Network, grid: Grid2D, p0: np.ndarray, t0: float, t_out: 
                 frames.append(frame)
                 state = frame.initial_state(request.carry(state.p), t, state.mu)
     if status == 0 and (t < t_end or not outputs):
-        stretch(step_policy(dt, rtol, atol, max_step, scheme), t_end, [], progress)
+        stretch(make_policy(dt, rtol, atol, max_step, scheme, max_steps), t_end, [], progress)
     for f in frames:
         for key, value in f.stats().items():
             stats[key] = max(stats.get(key, 0.0), value) if key.startswith("w_") else stats.get(key, 0) + value

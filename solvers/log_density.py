@@ -71,7 +71,9 @@ from .fluxes import bernoulli
 from .linalg import solve_each
 from .log_solution import LogSolution
 from .physical import PhysicalFrame
-from .api import check_cost, finish_stats, make_policy, one_variable
+from .api import finish_stats, one_variable
+from .controller import make_policy
+from .cost import check_cost
 from .controller import run
 from .frame import Frame, State
 from .trackers import standard_trackers

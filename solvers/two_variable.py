@@ -69,7 +69,8 @@ import numpy as np
 from fokker import FitzHughNagumo, Grid, Grid2D, Network, checks
 
 from . import diagnostics, inputs
-from .controller import AdaptiveSteps, FixedSteps, FINISHED, rescue
+from .controller import FINISHED, check_budget, check_step_size, make_policy, rescue
+from .cost import DEFAULT_MAX_STEPS
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
 from .kernels_2d import SplitRows, tilt_limit
@@ -479,7 +480,9 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
     try:
         for target in t_out:
             while t < target:
+                check_budget(stats, getattr(policy, "max_steps", DEFAULT_MAX_STEPS), t, float(t_out[-1]))
                 t_new = policy.next_time(t, float(target))
+                check_step_size(t, t_new)
                 rate = frame.growth_rate(state, t)
                 if rate * (t_new - t) > MAX_GROWTH:
                     t_new = t + MAX_GROWTH / rate
@@ -609,7 +612,8 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
                        method: str = "bdf2", backend: str = "native", tol: float = 1e-10,
                        frame: str = "physical", progress: bool = False, rtol: float | None = None,
                        atol: float = 1e-10, max_step: float = math.inf,
-                       callback: Callable | None = None) -> TwoVariableSolution:
+                       callback: Callable | None = None,
+                       max_steps: int = DEFAULT_MAX_STEPS) -> TwoVariableSolution:
     """Solve the two-variable mean-field equation of a FitzHugh–Nagumo ``net`` on a ``Grid2D`` (module docstring).
 
     Called by :func:`solvers.solve` when ``grid`` is a :class:`fokker.Grid2D`; the arguments are
@@ -629,8 +633,7 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
     solver = TwoVariableFrame(net, grid, tol)
     stepper = make_stepper(method, solver)
     scheme = stepper if isinstance(stepper, LawsonBDF2) else stepper.scheme
-    policy = FixedSteps(min(dt, max_step)) if rtol is None else AdaptiveSteps(rtol, atol, max_step, dt, scheme)
-    policy.set_limit(max_step)
+    policy = make_policy(dt, rtol, atol, max_step, scheme, max_steps)
     start = time.perf_counter()
     state0 = solver.initial_state(solver.flat(p0), t0)
     outputs, stats, status, message = split_run(

@@ -133,3 +133,24 @@ def test_particle_bytes_and_summary_only():
     assert cost.particle_bytes(2, 1000, 2, 10, False) == 8.0 * 2 * 1000 * 2 * (10 + cost.PARTICLE_WORK_ARRAYS)
     assert cost.particle_bytes(2, 1000, 1, 10, True) == 8.0 * 2 * 1000 * cost.PARTICLE_WORK_ARRAYS
     assert math.isclose(cost.density_bytes(2, 650, 301), 8.0 * 2 * 650 * (2 * 301 + cost.WORK_ARRAYS))
+
+
+def test_two_variable_runs_stop_at_the_cap_while_running():
+    """The runtime cap also holds in the two-variable steppers (physical and rescaled frames)."""
+    net = presets.fhn_electrical(2.0)
+    grid = Grid2D(Grid(-3.0, 3.0, 60), Grid(-1.5, 2.5, 40))
+    p0 = grid.gaussian(mean=(0.0, 0.5), std=(0.5, 0.4))
+    with pytest.raises(cost.StepLimitError, match="max_steps=8"):
+        solve(net, grid, p0, t_span=(0.0, 10.0), t_eval=[0.0, 10.0], rtol=1e-12, max_steps=8)
+    yw = Grid2D(Grid(-6.0, 6.0, 60), Grid(-1.5, 2.5, 40))
+    with pytest.raises(cost.StepLimitError, match="max_steps=8"):
+        solve_desingularised(net, yw, yw.gaussian(mean=(0.0, 0.5), std=(1.0, 0.4)), [0.0], t_span=(0.0, 10.0),
+                             t_eval=[0.0, 10.0], rtol=1e-12, max_steps=8)
+
+
+def test_a_step_that_no_longer_advances_time_is_refused():
+    from solvers.controller import check_step_size
+
+    check_step_size(1.0, 1.0 + 1e-15)
+    with pytest.raises(cost.StepLimitError, match="underflowed"):
+        check_step_size(1.0, 1.0)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     opts = config["particles"]
     n, seed = opts["n"], opts["seed"]
     if net.variables == 2:
-        return two_variable.simulate_command(args, config, net, grid)
+        return two_variable.simulate_command(args, config, net, grid, progress, max_steps)
     out = output_dir(args, RESULTS / Path(args.config).stem)
     print(f"simulating {n} neurons x {net.P} population(s), {config.t_eval.size} output times ...", flush=True)
     run_ = simulate_particles(net, n, (grid, config.initial_density(grid, net.P)), config.t_span,

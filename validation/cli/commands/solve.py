@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     progress = show_progress(args)
     grid = config.grid()
     if net.variables == 2:
-        return two_variable.solve_command(args, config, net, grid)
+        return two_variable.solve_command(args, config, net, grid, progress, max_steps)
     out = output_dir(args, RESULTS / Path(args.config).stem)
     sol = solve(net, grid, config.initial_density(grid, net.P), progress=progress, max_steps=max_steps,
                 **config.solver_options())

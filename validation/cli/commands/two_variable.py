@@ -67,11 +67,11 @@ def solution_dataset(sol, config) -> xr.Dataset:
     return ds
 
 
-def solve_command(args: argparse.Namespace, config, net, grid) -> int:
+def solve_command(args: argparse.Namespace, config, net, grid, progress: bool, max_steps: int) -> int:
     """``fokker-balance solve`` on a two-variable configuration (module docstring); exit code 0 if finite."""
     from solvers import solve
     out = output_dir(args, RESULTS / Path(args.config).stem)
-    sol = solve(net, grid, config.initial_density(grid, net.P), progress=not args.no_progress,
+    sol = solve(net, grid, config.initial_density(grid, net.P), progress=progress, max_steps=max_steps,
                 **config.solver_options())
     ds = solution_dataset(sol, config)
     data = write_netcdf(ds, out / "solution.nc")
@@ -86,7 +86,7 @@ def solve_command(args: argparse.Namespace, config, net, grid) -> int:
     return 0 if np.all(np.isfinite(sol.p)) else 1
 
 
-def simulate_command(args: argparse.Namespace, config, net, grid) -> int:
+def simulate_command(args: argparse.Namespace, config, net, grid, progress: bool, max_steps: int) -> int:
     """``fokker-balance simulate`` on a two-variable configuration (module docstring); exit code 0.
 
     The positions are kept at every output time for the phase-plane figure (2 · nt · P · n
@@ -99,7 +99,7 @@ def simulate_command(args: argparse.Namespace, config, net, grid) -> int:
     print(f"simulating {n} neurons x {net.P} population(s) with (x, w), {config.t_eval.size} output times ...",
           flush=True)
     run = simulate_particles(net, n, (grid, config.initial_density(grid, net.P)), config.t_span,
-                             opts["dt"], seed=seed, t_eval=config.t_eval)
+                             opts["dt"], seed=seed, t_eval=config.t_eval, progress=progress, max_steps=max_steps)
     ds = xr.Dataset(
         _moments(run.mean, run.std, run.mean_w, run.std_w, run.activity),
         coords={"t": run.t, "population": net.population_names, "channel": net.channel_names},
