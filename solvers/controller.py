@@ -174,12 +174,18 @@ def check_budget(stats: StepStats, max_steps: int, t: float, t_end: float) -> No
         raise StepLimitError(step_limit_message(max_steps, stats.steps, stats.rejected_steps, t, t_end))
 
 
+MIN_STEP_ULPS = 10
+"""Smallest step, in units of the spacing of floating-point numbers at t (as scipy's solve_ivp)."""
+
+
 def check_step_size(t: float, t_new: float) -> None:
-    """Raise ``StepLimitError`` when the proposed step no longer advances t in floating point (an
-    error control that keeps rejecting has shrunk it below the resolution of t)."""
-    if not t_new > t:
-        raise StepLimitError(f"the step size underflowed at t={t:g} (the error control kept rejecting until "
-                             "t + h == t): the tolerance is unreachable; loosen rtol/atol")
+    """Raise ``StepLimitError`` when the proposed step is below MIN_STEP_ULPS spacings of the floats at t
+    (an error control that keeps rejecting has shrunk it to the resolution of t: the tolerance is
+    unreachable, and t + h would only round)."""
+    if not t_new - t >= MIN_STEP_ULPS * (math.nextafter(t, math.inf) - t):
+        raise StepLimitError(f"the step size fell to {t_new - t:.3g} at t={t:g}, below {MIN_STEP_ULPS} spacings of "
+                             "the floating-point numbers there: the error control keeps rejecting, the "
+                             "tolerance is unreachable; loosen rtol/atol")
 
 
 def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:

@@ -40,10 +40,9 @@ controller stops with :class:`StepLimitError` once the accepted plus rejected st
 the cap. The default cap is 10⁶ steps: a hundred times the longest shipped example (10⁴
 fixed steps) and 8 minutes of the two-population example's stepping (0.5 ms per step at
 nx = 650, P = 2), so that a run that cannot progress ends with an error in minutes rather
-than hours (as 10⁷ would): at rtol = 1e-14, below what the round-off lets the error
-estimate reach, the steps are rejected and shrink without end, 0.2–0.7 ms per rejection at
-nx = 200 (``benchmarks/cost_guards.py``: the cap of 10⁶ was reached after 705 s on a loaded
-two-core machine, max_steps = 10⁴ after 5.9 s). A count beyond the cap is almost always a
+than hours (as 10⁷ would). An unreachable tolerance (rtol = 1e-14, below what the round-off
+lets the error estimate reach) is caught sooner, by the controller's step-size floor
+(``solvers.controller.check_step_size``: 10 spacings of the floats at t). A count beyond the cap is almost always a
 mistyped dt or an unreachable tolerance; a run that really needs more passes ``max_steps=``,
 and one that should give up sooner a smaller one.
 """

@@ -102,9 +102,9 @@ def test_an_unreachable_tolerance_is_stopped_by_the_cap():
     """rtol = 1e-14 is below the round-off of the error estimate: the steps are rejected and shrink
     without end; the controller stops at max_steps (accepted + rejected) with StepLimitError."""
     with pytest.raises(cost.StepLimitError) as info:
-        solve(NET, GRID, P0, t_span=(0.0, 100.0), rtol=1e-14, max_steps=300)
+        solve(NET, GRID, P0, t_span=(0.0, 100.0), t_eval=[0.0, 100.0], rtol=1e-14, max_steps=20)
     message = str(info.value)
-    assert "max_steps=300" in message and "rejected" in message and "rtol" in message
+    assert "max_steps=20" in message and "rejected" in message and "rtol" in message
     assert isinstance(info.value, ValueError)
 
 
@@ -151,6 +151,15 @@ def test_two_variable_runs_stop_at_the_cap_while_running():
 def test_a_step_that_no_longer_advances_time_is_refused():
     from solvers.controller import check_step_size
 
-    check_step_size(1.0, 1.0 + 1e-15)
-    with pytest.raises(cost.StepLimitError, match="underflowed"):
-        check_step_size(1.0, 1.0)
+    check_step_size(1.0, 1.0 + 1e-14)
+    check_step_size(0.0, 1e-300)
+    for t_new in (1.0, 1.0 + 2e-16):
+        with pytest.raises(cost.StepLimitError, match="tolerance is unreachable"):
+            check_step_size(1.0, t_new)
+
+
+def test_an_unreachable_tolerance_stops_within_a_few_hundred_steps_at_the_default_cap():
+    """The step shrinks to the spacing of the floats at t and is refused there, long before 10⁶ steps."""
+    with pytest.raises(cost.StepLimitError, match="tolerance is unreachable") as info:
+        solve(NET, GRID, P0, t_span=(0.0, 100.0), t_eval=[0.0, 100.0], rtol=1e-14)
+    assert "spacings" in str(info.value)
