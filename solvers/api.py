@@ -199,7 +199,6 @@ def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, 
                             auto_cells, auto_zoom, rtol, atol, max_step, callback, max_steps):
     """``solve(..., frame="auto")`` on a Grid2D: the options checked, then ``solvers.desingularised_2d_auto``."""
     from .desingularised_2d_auto import solve_auto_2d
-    from .two_variable import initial_density
     t0, t1, t_out, dt, method, tol, rtol, atol, max_step, callback = inputs.run_options(
         t_span, t_eval, dt, method, tol, rtol, atol, max_step, callback)
     if backend != "native":
@@ -207,7 +206,7 @@ def solve_auto_two_variable(net: Network, grid: Grid2D, p0, t_span, dt, t_eval, 
     cells = checks.integer("auto_cells", auto_cells, low=50)
     zoom = checks.real("auto_zoom", auto_zoom, low=1.0, low_open=True)
     notes: list[str] = []
-    p0 = initial_density(p0, net.P, grid, notes)
+    p0 = inputs.density("p0", p0, net.P, grid, notes)
     if net.gamma == 0:
         sol = solve_two_variable(net, grid, p0, t_span=t_span, dt=dt, t_eval=t_eval, method=method, tol=tol,
                                  progress=progress, rtol=rtol, atol=atol, max_step=max_step, callback=callback,

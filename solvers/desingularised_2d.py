@@ -209,27 +209,6 @@ class Desingularised2DFrame(CompiledRows, DesingularisedFrame):
         return out
 
 
-def density_2d(name: str, value: object, P: int, grid: Grid2D, notes: list[str]) -> np.ndarray:
-    """``value`` as (P, n1, n2) on ``grid``, (n1, n2) accepted when P == 1; finite, ≥ 0, normalised to unit
-    mass (with a note); errors name the argument ``name``."""
-    arr = checks.finite_array(name, value)
-    n1, n2 = grid.shape
-    if arr.ndim == 2 and P == 1:
-        arr = arr[None]
-    if arr.shape != (P, n1, n2):
-        allowed = f"({n1}, {n2}) or {(P, n1, n2)}" if P == 1 else f"{(P, n1, n2)}"
-        raise ValueError(f"{name} must have shape {allowed} (P populations × {n1} × {n2} cells of the Grid2D), "
-                         f"got {np.shape(value)}")
-    arr = checks.finite_array(name, arr, nonnegative=True).copy()
-    mass = grid.integrate(arr)
-    if np.any(mass <= 0):
-        raise ValueError(f"{name} has zero mass for population {int(np.argmin(mass))}; a density needs mass > 0")
-    if np.any(np.abs(mass - 1.0) > 1e-12):
-        notes.append(f"{name} had mass {np.array2string(mass, precision=6)}; normalised to 1")
-        arr /= mass[:, None, None]
-    return arr
-
-
 def centres(name: str, value: object, P: int) -> np.ndarray:
     """A number or a (P,) array of finite values (errors name the argument)."""
     if np.ndim(value) == 0:
@@ -261,7 +240,7 @@ def solve_desingularised_2d(net: Network, grid: Grid2D, q0, mean0, t_span=(0.0, 
         raise ValueError("solve_desingularised needs gamma > 0 (epsilon = gamma^(-1/2)); at gamma = 0 use solvers.solve")
     check_fitzhugh_nagumo(net)
     notes: list[str] = []
-    q0 = density_2d("q0", q0, net.P, grid, notes)
+    q0 = inputs.density("q0", q0, net.P, grid, notes)
     mu0 = centres("mean0", mean0, net.P)
     check_well_prepared(grid.marginal_x(q0), grid.x)
     if method == "bdf2":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fokker import Grid, Network, checks
+from fokker import Grid, Grid2D, Network, checks
 
 from .methods import METHODS
 from .trackers import check_callback
@@ -35,25 +35,26 @@ def step_control(rtol: object, atol: object, max_step: object) -> tuple[float | 
     return rtol, atol, max_step
 
 
-def density(name: str, value: object, P: int, grid: Grid, notes: list[str]) -> np.ndarray:
-    """A (P, n) non-negative finite density of unit mass; (n,) accepted when P == 1.
-
-    A density whose mass is not 1 is normalised, with a note.
-    """
+def density(name: str, value: object, P: int, grid: Grid | Grid2D, notes: list[str]) -> np.ndarray:
+    """A (P, *cells) non-negative finite density of unit mass on ``grid`` (cells: (nx,) for a Grid,
+    (n1, n2) for a Grid2D); the shape without P accepted when P == 1. A density whose mass is not 1
+    is normalised, with a note. Errors name the argument ``name``."""
     arr = checks.finite_array(name, value)
-    if arr.ndim == 1 and P == 1:
-        arr = arr[None, :]
-    expected = (P, grid.nx)
+    cells = grid.shape if isinstance(grid, Grid2D) else (grid.nx,)
+    if arr.ndim == len(cells) and P == 1:
+        arr = arr[None]
+    expected = (P, *cells)
     if arr.shape != expected:
-        allowed = f"({grid.nx},) or {expected}" if P == 1 else f"{expected}"
-        raise ValueError(f"{name} must have shape {allowed} (P populations × grid cells), got {np.shape(value)}")
+        allowed = f"{cells} or {expected}" if P == 1 else f"{expected}"
+        where = "grid cells" if len(cells) == 1 else " × ".join(map(str, cells)) + " cells of the Grid2D"
+        raise ValueError(f"{name} must have shape {allowed} (P populations × {where}), got {np.shape(value)}")
     arr = checks.finite_array(name, arr, nonnegative=True).copy()
     mass = grid.integrate(arr)
     if np.any(mass <= 0):
         raise ValueError(f"{name} has zero mass for population {int(np.argmin(mass))}; a density needs mass > 0")
     if np.any(np.abs(mass - 1.0) > 1e-12):
         notes.append(f"{name} had mass {np.array2string(mass, precision=6)}; normalised to 1")
-        arr /= mass[:, None]
+        arr /= mass.reshape((P,) + (1,) * len(cells))
     return arr
 
 

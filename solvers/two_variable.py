@@ -564,26 +564,6 @@ def strang_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndar
     return split_run(frame, state0, t0, t_out, StrangStepper(scheme, frame.nx), policy, trackers)
 
 
-def initial_density(p0: object, P: int, grid: Grid2D, notes: list[str]) -> np.ndarray:
-    """p0 as (P, nx, nw): (nx, nw) accepted when P == 1; finite, ≥ 0, normalised to unit mass (with a note)."""
-    arr = checks.finite_array("p0", p0, nonnegative=True)
-    nx, nw = grid.shape
-    if arr.ndim == 2 and P == 1:
-        arr = arr[None]
-    if arr.shape != (P, nx, nw):
-        allowed = f"({nx}, {nw}) or {(P, nx, nw)}" if P == 1 else f"{(P, nx, nw)}"
-        raise ValueError(f"p0 must have shape {allowed} (P populations × nx × nw cells of the Grid2D), "
-                         f"got {np.shape(p0)}")
-    arr = arr.copy()
-    mass = grid.integrate(arr)
-    if np.any(mass <= 0):
-        raise ValueError(f"p0 has zero mass for population {int(np.argmin(mass))}; a density needs mass > 0")
-    if np.any(np.abs(mass - 1.0) > 1e-12):
-        notes.append(f"p0 had mass {np.array2string(mass, precision=6)}; normalised to 1")
-        arr /= mass[:, None, None]
-    return arr
-
-
 def check_two_variable_outputs(frame: TwoVariableFrame, sol: TwoVariableSolution) -> None:
     """Truncation and resolution warnings (once per kind and variable) at the output times."""
     names = sol.network.population_names
@@ -629,7 +609,7 @@ def solve_two_variable(net: Network, grid: Grid2D, p0, t_span=(0.0, 1.0), dt: fl
     if frame != "physical":
         raise ValueError(f"frame must be 'physical' for a Grid2D (the two-variable solver), got {frame!r}")
     notes: list[str] = []
-    p0 = initial_density(p0, net.P, grid, notes)
+    p0 = inputs.density("p0", p0, net.P, grid, notes)
     solver = TwoVariableFrame(net, grid, tol)
     stepper = make_stepper(method, solver)
     scheme = stepper if isinstance(stepper, LawsonBDF2) else stepper.scheme

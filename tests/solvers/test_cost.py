@@ -2,34 +2,17 @@
 from __future__ import annotations
 
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from fokker import Grid, Grid2D, presets
 from solvers import cost, solve, solve_desingularised, solve_log
+from tests.refusals import MiB, refused
 
-MiB = 2 ** 20
 NET = presets.ei_single(5.0)
 GRID = Grid(-3.0, 3.0, 200)
 P0 = np.exp(-GRID.centers ** 2 / 0.5)
-
-
-def refused(call, *words, peak_mib: float = 16.0) -> str:
-    """Run ``call``, expect a ValueError whose message holds ``words``; the call allocates < peak_mib."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(ValueError) as info:
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    message = str(info.value)
-    for word in words:
-        assert word in message, (word, message)
-    assert peak < peak_mib * MiB, f"{peak / MiB:.1f} MiB allocated before refusing"
-    return message
 
 
 def test_available_memory_is_positive_and_at_most_the_physical_memory():

@@ -1,7 +1,6 @@
 """Cost guards of the particle runs, the study runner and the command line (solvers.cost)."""
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -11,25 +10,10 @@ from fokker import presets
 from solvers import cost
 from validation import cli, simulate_particles
 from validation.store import runner
+from tests.refusals import MiB, refused
 
 ROOT = Path(__file__).resolve().parents[2]
 NET = presets.ei_single(5.0)
-MiB = 2 ** 20
-
-
-def refused(call, *words, peak_mib: float = 16.0) -> str:
-    tracemalloc.start()
-    try:
-        with pytest.raises(ValueError) as info:
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    message = str(info.value)
-    for word in words:
-        assert word in message, (word, message)
-    assert peak < peak_mib * MiB, f"{peak / MiB:.1f} MiB allocated before refusing"
-    return message
 
 
 def test_a_huge_particle_run_is_refused_before_sampling():
