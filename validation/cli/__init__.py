@@ -108,19 +108,23 @@ def _unraisable_hook(previous: Callable) -> Callable:
 
 @contextmanager
 def interrupts_unwind() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` like Ctrl-C raises KeyboardInterrupt, and
-    neither is lost in a finaliser (see :func:`_unraisable_hook`); everything is restored after."""
+    """Within the block, SIGTERM raises :class:`Terminated` and SIGINT KeyboardInterrupt (also when the
+    process inherited SIGINT ignored, as a shell's background job does: Python then installs no
+    handler of its own), and neither is lost in a finaliser (see :func:`_unraisable_hook`);
+    everything is restored after."""
     try:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     except ValueError:                                        # not the main thread: leave signals alone
         yield
         return
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _unraisable_hook(previous_hook)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         sys.unraisablehook = previous_hook
 
 

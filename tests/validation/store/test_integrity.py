@@ -150,17 +150,20 @@ def test_an_unreadable_lock_file_is_taken_over(tmp_path):
 # -- signals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signalled_study_keeps_its_points_and_resumes(tmp_path, signum, code):
+    """Also when the study inherited SIGINT ignored (a background job of a shell, as CI may run it)."""
     cfg = tmp_path / "small.toml"
     cfg.write_text(SMALL.read_text().replace("n = [300, 600]", SLOW_SWEEP))
     out = tmp_path / "out"
-    proc = start_study(cfg, out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = start_study(cfg, out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     tasks_dir = out / "small" / "tasks"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tasks_dir.glob("*.nc.sha256")) and proc.poll() is None:
         time.sleep(0.02)
+    finished_first = proc.poll() is not None
     os.kill(proc.pid, signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, err
+    assert proc.returncode == code, (err, finished_first, len(list(tasks_dir.glob("*.nc"))))
     assert err.splitlines()[-1] == ("terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted")
     done = len(list(tasks_dir.glob("*.nc")))
     assert 1 <= done < 12, "the subprocess finished before the signal"
