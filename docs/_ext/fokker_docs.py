@@ -33,6 +33,7 @@ RESULTS = {  # file in benchmarks/results -> (title of its placeholder, command 
     "accuracy.md": ("Accuracy of the Fokker–Planck solvers", "python benchmarks/accuracy.py"),
     "particles.md": ("Particle throughput", "python benchmarks/bench_particles.py"),
     "solvers.md": ("Solvers: native against FiPy", "make bench"),
+    "cost_guards.md": ("Cost guards: refusals before any work", "python benchmarks/cost_guards.py"),
 }
 SECTION_HEADERS = re.compile(r"^\s*(Parameters|Other Parameters|Attributes|Keyword Arguments|Fields)\s*$")
 FIELD = re.compile(r"^(?P<indent>\s*)(?P<name>\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_][\w]*)*)\s?:\s+(?P<text>\S.*)$")
