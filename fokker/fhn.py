@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from . import checks
 
@@ -211,6 +210,7 @@ class FitzHughNagumo:
         ``samples`` equal times, its extrema located by the events ẋ = 0 and ẇ = 0.
         Raises ValueError when the trajectory settles on a rest point instead.
         """
+        from scipy.integrate import solve_ivp      # imported here: only the limit cycle needs it (0.2 s)
         samples = checks.integer("samples", samples, low=3)
         rests = self.rest_points()
         unstable = [r for r in rests if not r.stable]
