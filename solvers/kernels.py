@@ -672,7 +672,7 @@ class PhysicalStageKernel:
             raise ValueError(f"coupling.scale and coupling.typical must have shape ({Ki},)")
         self._jacobian = np.zeros((Ki, Ki))           # updated in place; shared as coupling.jacobian
         self.means = np.zeros(P)                      # x̄ of the last converged stage
-        self._splits = Ki                             # u, r, m̂, x̄, u − J⁻¹r: blocks of Ki, Ki, Ki, P, Ki
+        self._Ki = Ki                                 # u, r, m̂, x̄, u − J⁻¹r: blocks of Ki, Ki, Ki, P, Ki
         self.next_guess = np.zeros(Ki)                # u − J⁻¹r of the last converged stage
 
     def solve(self, rhs: np.ndarray, alpha: float, a: float, external: np.ndarray,
@@ -705,7 +705,7 @@ class PhysicalStageKernel:
             self.f_faces, self.x_faces, self.diffusion, self.h, self.quadrature, self.source, self.internal,
             self.weights, self.reversal, self.gamma, self.row_weights, external, alpha, a, rhs, u_guess,
             jacobian, has, float(c.tol), c.scale, c.typical, int(c.max_evaluations), MAX_HALVINGS, p, small)
-        K = self._splits
+        K = self._Ki
         u, r, m_hat = small[:K], small[K:2 * K], small[2 * K:3 * K]
         self.means, self.next_guess = small[3 * K:3 * K + P], small[3 * K + P:]
         c.evaluations += evaluations
