@@ -168,6 +168,49 @@ def make_policy(dt: float, rtol: float | None, atol: float, max_step: float, met
     return policy
 
 
+def next_step_time(frame: Frame, state: State, t: float, landing: float, policy, stats: StepStats,
+                   max_steps: int, t_end: float) -> float:
+    """The end of the next step from t toward ``landing``: the policy's proposal, shortened to λ h ≤ MAX_GROWTH
+    while the frame has a growing mode λ (counted in ``stats.substeps``); the step cap and the step-size floor
+    are checked first (``check_budget``, ``check_step_size``). Shared by every stepping loop."""
+    check_budget(stats, max_steps, t, t_end)
+    t_new = policy.next_time(t, landing)
+    check_step_size(t, t_new)
+    rate = frame.growth_rate(state, t)
+    if rate * (t_new - t) > MAX_GROWTH:
+        t_new = t + MAX_GROWTH / rate
+        stats.substeps += 1
+    return t_new
+
+
+def retry_after_failure(frame: Frame, policy, stats: StepStats, failures: int, h: float) -> bool:
+    """After a coupling failure on a step of size h: in adaptive runs, for the first RESCUE_LEVELS consecutive
+    failures, reject it (the policy retries with a quarter of h) and return True; otherwise return False (the
+    caller rescues the step with backward-Euler substeps)."""
+    if policy.adaptive and failures < RESCUE_LEVELS:
+        frame.reset_coupling()
+        stats.rejected_steps += 1
+        policy.failed(h)
+        return True
+    return False
+
+
+def judge(policy, stats: StepStats, t_new: float, h: float, error: float | None, order: int) -> bool:
+    """Record a step of size h to t_new whose weighted error norm is ``error`` (None: not estimated, i.e. fixed
+    steps or a rescued step) with the policy; False when the error control rejects it (error > 1)."""
+    if error is None:
+        policy.accepted(t_new, h, 0.0, 1)
+        return True
+    if error > 1.0:
+        stats.rejected_steps += 1
+        policy.rejected(h, error, order)
+        return False
+    stats.max_error_estimate = max(stats.max_error_estimate, error)
+    stats.last_error_estimate = error
+    policy.accepted(t_new, h, error, order)
+    return True
+
+
 def check_budget(stats: StepStats, max_steps: int, t: float, t_end: float) -> None:
     """Raise ``StepLimitError`` once the accepted plus rejected steps reach the cap ``max_steps``."""
     if stats.steps + stats.rejected_steps >= max_steps:
@@ -216,6 +259,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     Raises :class:`solvers.cost.StepLimitError` once the accepted plus rejected steps reach the
     policy's step cap ``policy.max_steps`` (``solvers.cost.DEFAULT_MAX_STEPS`` if it has none)."""
     max_steps = getattr(policy, "max_steps", DEFAULT_MAX_STEPS)
+    t_end = float(t_out[-1])
     scheme = METHODS[method]()
     limit = Limiter(frame.nonnegative)
     stats = StepStats()
@@ -238,39 +282,23 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
             target = float(t_out[k])
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if t < landing:
-                check_budget(stats, max_steps, t, float(t_out[-1]))
-                t_new = policy.next_time(t, landing)
-                check_step_size(t, t_new)
-                rate = frame.growth_rate(history[-1].state, t)
-                if rate * (t_new - t) > MAX_GROWTH:
-                    t_new = t + MAX_GROWTH / rate
-                    stats.substeps += 1
+                t_new = next_step_time(frame, history[-1].state, t, landing, policy, stats, max_steps, t_end)
                 h = t_new - t
                 try:
                     step = scheme.step(frame, history, t_new, limit, policy.adaptive)
                     stats.stages += step.stages
                 except CouplingError:
-                    if policy.adaptive and failures < RESCUE_LEVELS:
-                        frame.reset_coupling()
-                        stats.rejected_steps += 1
+                    if retry_after_failure(frame, policy, stats, failures, h):
                         failures += 1
-                        policy.failed(h)
                         continue
                     point, used = rescue(frame, history[-1], t_new)
                     stats.rescued_steps += 1
                     stats.stages += used
                     step = None
-                if step is not None and policy.adaptive:
-                    error = policy.norm(step.error, history[-1].state, step.point.state)
-                    if error > 1.0:
-                        stats.rejected_steps += 1
-                        policy.rejected(h, error, step.error_order)
-                        continue
-                    stats.max_error_estimate = max(stats.max_error_estimate, error)
-                    stats.last_error_estimate = error
-                    policy.accepted(t_new, h, error, step.error_order)
-                else:
-                    policy.accepted(t_new, h, 0.0, 1)
+                error = None if step is None or not policy.adaptive else \
+                    policy.norm(step.error, history[-1].state, step.point.state)
+                if not judge(policy, stats, t_new, h, error, step.error_order if step is not None else 1):
+                    continue
                 failures = 0
                 history = [history[-1], step.point if step is not None else point]
                 stats.steps += 1

@@ -69,14 +69,14 @@ import numpy as np
 from fokker import FitzHughNagumo, Grid, Grid2D, Network, checks
 
 from . import diagnostics, inputs
-from .controller import FINISHED, check_budget, check_step_size, make_policy, rescue
+from .controller import FINISHED, judge, make_policy, next_step_time, rescue, retry_after_failure
 from .cost import DEFAULT_MAX_STEPS
 from .coupling import CouplingError
 from .frame import Frame, State, StepStats
 from .kernels_2d import SplitRows, tilt_limit
 from .methods import EULER, TRBDF2, Limiter, Method, Point
 from .recovery import recovery_step_wx
-from .stepping import BDF2_MAX_RATIO, MAX_GROWTH, RESCUE_LEVELS
+from .stepping import BDF2_MAX_RATIO
 from .trackers import CallbackTracker, Stop, Tracker, standard_trackers
 from .two_variable_solution import TwoVariableSolution
 
@@ -480,40 +480,25 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
     try:
         for target in t_out:
             while t < target:
-                check_budget(stats, getattr(policy, "max_steps", DEFAULT_MAX_STEPS), t, float(t_out[-1]))
-                t_new = policy.next_time(t, float(target))
-                check_step_size(t, t_new)
-                rate = frame.growth_rate(state, t)
-                if rate * (t_new - t) > MAX_GROWTH:
-                    t_new = t + MAX_GROWTH / rate
-                    stats.substeps += 1
+                t_new = next_step_time(frame, state, t, float(target), policy, stats,
+                                       getattr(policy, "max_steps", DEFAULT_MAX_STEPS), float(t_out[-1]))
                 h = t_new - t
                 try:
                     attempt = stepper.attempt(frame, t, state, t_new, policy.adaptive)
                     stats.stages += attempt.stages
                     new = attempt.state
                 except CouplingError:
-                    if policy.adaptive and failures < RESCUE_LEVELS:
-                        frame.reset_coupling()
-                        stats.rejected_steps += 1
+                    if retry_after_failure(frame, policy, stats, failures, h):
                         failures += 1
-                        policy.failed(h)
                         continue
                     new, used = stepper.rescue(frame, t, state, t_new)
                     stats.rescued_steps += 1
                     stats.stages += used
                     attempt = None
-                if attempt is not None and policy.adaptive:
-                    error = policy.norm(attempt.error, attempt.reference, new)
-                    if error > 1.0:
-                        stats.rejected_steps += 1
-                        policy.rejected(h, error, attempt.error_order)
-                        continue
-                    stats.max_error_estimate = max(stats.max_error_estimate, error)
-                    stats.last_error_estimate = error
-                    policy.accepted(t_new, h, error, attempt.error_order)
-                else:
-                    policy.accepted(t_new, h, 0.0, 1)
+                error = None if attempt is None or not policy.adaptive else \
+                    policy.norm(attempt.error, attempt.reference, new)
+                if not judge(policy, stats, t_new, h, error, attempt.error_order if attempt is not None else 1):
+                    continue
                 failures = 0
                 stats.steps += 1
                 stepper.accepted(t, t_new)
