@@ -41,7 +41,7 @@ from .coupling import CouplingError
 from .frame import Frame, State, StepStats
 from .methods import EULER, METHODS, Limiter, Method, Point
 from .stepping import MAX_GROWTH, RESCUE_LEVELS
-from .trackers import Regrid, Stop, Tracker
+from .trackers import Regrid, Stop, Tracker, notify
 
 SAFETY = 0.9
 MIN_FACTOR = 0.2
@@ -303,12 +303,10 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                 history = [history[-1], step.point if step is not None else point]
                 stats.steps += 1
                 t = t_new
-                request = None
-                for tr in step_trackers:
-                    request = tr.handle(t, history[-1].state, frame) or request
-                for tr in stop_trackers:
-                    if t == tr.next_stop():
-                        request = tr.handle(t, history[-1].state, frame) or request
+                request = notify(step_trackers, t, history[-1].state, frame)
+                if stop_trackers:
+                    request = notify([tr for tr in stop_trackers if t == tr.next_stop()], t, history[-1].state,
+                                     frame) or request
                 if isinstance(request, Regrid):
                     history, frame = _carry(history, request), request.frame
                     frames.append(frame)
@@ -323,9 +321,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
                     continue
             outputs.append((t, history[-1].state, frame))
             k += 1
-            request = None
-            for tr in output_trackers:
-                request = tr.handle(t, history[-1].state, frame) or request
+            request = notify(output_trackers, t, history[-1].state, frame)
             if isinstance(request, Stop):
                 status, message = 1, request.message
                 break

@@ -61,6 +61,14 @@ class Tracker:
         """Called once when the run ends (normally or not)."""
 
 
+def notify(trackers, t: float, state: State, frame: Frame) -> Stop | Regrid | None:
+    """Call ``handle`` of every tracker in turn; the last request any of them made (or None)."""
+    request = None
+    for tr in trackers:
+        request = tr.handle(t, state, frame) or request
+    return request
+
+
 class ProgressTracker(Tracker):
     """A tqdm progress bar over the simulated time."""
 

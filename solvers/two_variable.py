@@ -77,7 +77,7 @@ from .kernels_2d import SplitRows, tilt_limit
 from .methods import EULER, TRBDF2, Limiter, Method, Point
 from .recovery import recovery_step_wx
 from .stepping import BDF2_MAX_RATIO
-from .trackers import CallbackTracker, Stop, Tracker, standard_trackers
+from .trackers import CallbackTracker, Stop, Tracker, notify, standard_trackers
 from .two_variable_solution import TwoVariableSolution
 
 #: the method that advances the voltage part of a Strang step for each ``method`` name ("bdf2": LawsonBDF2)
@@ -507,8 +507,7 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
                 if step_trackers:
                     # the trackers (the user's callback) see the density with its pending w-step done
                     synced = stepper.synced(frame, state, False) if watched else state
-                    for tr in step_trackers:
-                        request = tr.handle(t, synced, frame) or request
+                    request = notify(step_trackers, t, synced, frame)
                 if isinstance(request, Stop):
                     status, message = 1, request.message
                     break
@@ -518,9 +517,7 @@ def split_run(frame: TwoVariableFrame, state0: State, t0: float, t_out: np.ndarr
                 break
             state = stepper.synced(frame, state, True)
             outputs.append((t, state))
-            request = None
-            for tr in output_trackers:
-                request = tr.handle(t, state, frame) or request
+            request = notify(output_trackers, t, state, frame)
             if isinstance(request, Stop):
                 status, message = 1, request.message
                 break
