@@ -28,6 +28,11 @@ In both modes a step is shortened to λ h ≤ MAX_GROWTH while the frame reports
 mode λ > 0 (``stats["substeps"]``). A step whose coupling fails is retaken as 2, 4, …, 64
 backward-Euler substeps (``stats["rescued_steps"]``); adaptive runs first reject it and
 retry with a quarter of the step, up to RESCUE_LEVELS times.
+
+Fixed-step BDF2 on a frame with ``compiled_bdf2`` (``solvers.native``) and without per-step
+trackers takes its plain steps in compiled runs (:func:`compiled_steps`, ``solvers.kernels_bdf2``):
+the same steps, bit for bit, with every step that needs more (a growth-rate evaluation, a
+substep, a restart, the limiter, a rescue) taken here as above.
 """
 from __future__ import annotations
 
@@ -77,6 +82,62 @@ class FixedSteps:
             self.j += 1
             self.end = None if self.j > self.n else \
                 (self.target if self.j == self.n else self.start + self.span * self.j / self.n)
+
+    def plan(self, t: float, targets: np.ndarray, max_count: int) -> StepPlan:
+        """The step end times that ``next_time`` and ``accepted`` would give from t through the output
+        times ``targets`` (at most ``max_count`` steps, whole stretches only after the first; no cap
+        change on the way), computed with the same arithmetic, without changing the policy."""
+        step = min(self.dt, self.limit)
+        targets = np.asarray(targets, dtype=float)
+        if self.end is not None and targets[0] == self.target:
+            first = (self.start, self.span, self.n, self.j)
+        else:
+            span = float(targets[0]) - t
+            first = (t, span, max(1, math.ceil(span / step * (1.0 - 1e-12))), 1)
+        starts = np.concatenate([[first[0]], targets[:-1]])
+        spans = np.concatenate([[first[1]], np.diff(targets)])
+        ns = np.concatenate([[first[2]], np.maximum(1, np.ceil(spans[1:] / step * (1.0 - 1e-12)))]).astype(np.int64)
+        firsts = np.ones(targets.size, dtype=np.int64)
+        firsts[0] = first[3]
+        counts = ns - firsts + 1
+        ends = np.cumsum(counts)
+        m = max(1, int(np.searchsorted(ends, max_count, side="right")))        # whole stretches that fit
+        starts, spans, ns, firsts, counts, ends = starts[:m], spans[:m], ns[:m], firsts[:m], counts[:m], ends[:m]
+        stretch = np.repeat(np.arange(m), counts)
+        j = np.arange(ends[-1]) - np.repeat(ends - counts, counts) + np.repeat(firsts, counts)
+        times = starts[stretch] + spans[stretch] * j / ns[stretch]
+        last = j == ns[stretch]
+        times[last] = targets[stretch[last]]
+        keep = min(times.size, max_count)
+        return StepPlan(times[:keep], ends[ends <= keep] - 1, stretch[:keep], j[:keep], starts, spans, ns,
+                        targets[:m])
+
+    def resume(self, plan: StepPlan, taken: int) -> None:
+        """Set the policy as if the first ``taken`` steps of ``plan`` had been accepted one by one."""
+        if taken == 0:
+            return
+        q, j = int(plan.stretch[taken - 1]), int(plan.j[taken - 1]) + 1
+        if j > plan.ns[q]:
+            self.end = None
+            return
+        self.start, self.span, self.target = float(plan.starts[q]), float(plan.spans[q]), float(plan.targets[q])
+        self.n, self.j = int(plan.ns[q]), j
+        self.end = self.target if j == self.n else self.start + self.span * j / self.n
+
+
+@dataclass
+class StepPlan:
+    """Planned fixed steps (``FixedSteps.plan``): end times, indices of the steps landing on the output
+    times, and per step its stretch and index j in it (1 … n); per stretch its start, span, n and target."""
+
+    times: np.ndarray
+    out_steps: np.ndarray
+    stretch: np.ndarray
+    j: np.ndarray
+    starts: np.ndarray
+    spans: np.ndarray
+    ns: np.ndarray
+    targets: np.ndarray
 
 
 class AdaptiveSteps:
@@ -231,6 +292,35 @@ def check_step_size(t: float, t_new: float) -> None:
                              "tolerance is unreachable; loosen rtol/atol")
 
 
+COMPILED_CHUNK = 4096
+"""Most steps planned for one compiled fixed-step run (``compiled_steps``); the plan's arrays stay small."""
+
+
+def compiled_steps(frame: Frame, history: list[Point], t_out: np.ndarray, k: int, policy: FixedSteps,
+                   stats: StepStats, max_steps: int, limit: Limiter,
+                   several_outputs: bool) -> tuple[list[Point], list[State]]:
+    """Fixed-step BDF2 steps from the last point of ``history`` toward t_out[k] (and the later output times
+    when ``several_outputs``) in compiled code, as long as they are plain steps (``solvers.kernels_bdf2``):
+    the step plan of ``policy`` (``FixedSteps.plan``) within the step cap and the step-size floor, run by
+    ``frame.bdf2_steps``; the policy and ``stats`` are then advanced as the step-by-step loop would have.
+    Returns the new history and the states of the output times reached (none: nothing was taken)."""
+    t = history[-1].t
+    budget = max_steps - stats.steps - stats.rejected_steps
+    if budget <= 0:
+        return history, []
+    plan = policy.plan(t, t_out[k:] if several_outputs else t_out[k:k + 1], min(budget, COMPILED_CHUNK))
+    before = np.concatenate([[t], plan.times[:-1]])
+    floor = plan.times - before >= MIN_STEP_ULPS * (np.nextafter(before, math.inf) - before)
+    usable = plan.times.size if floor.all() else int(np.argmin(floor))
+    if usable == 0:
+        return history, []
+    taken, _, history, reached = frame.bdf2_steps(history, plan.times[:usable], plan.out_steps, limit.active)
+    policy.resume(plan, taken)
+    stats.steps += taken
+    stats.stages += taken
+    return history, reached
+
+
 def rescue(frame: Frame, start: Point, t_new: float) -> tuple[Point, int]:
     """Retake a failed step as 2^k backward-Euler substeps, k = 1 … RESCUE_LEVELS (and at least
     enough to keep λ h ≤ MAX_GROWTH for an unstable mode); returns (point, substeps)."""
@@ -275,12 +365,28 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     t = t0
     k = 0
     failures = 0                     # consecutive coupling failures (adaptive runs)
+    compiled = (method == "bdf2" and isinstance(policy, FixedSteps) and not step_trackers and not stop_trackers)
     for tr in trackers:
         tr.start(t0, float(t_out[-1]))
     try:
         while k < len(t_out):
             target = float(t_out[k])
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
+            if (compiled and t < landing and len(history) == 2 and getattr(frame, "compiled_bdf2", False)
+                    and frame.growth_reusable(_means(frame, history[-1].state), t)):
+                history, reached = compiled_steps(frame, history, t_out, k, policy, stats, max_steps, limit,
+                                                  not output_trackers)
+                t = history[-1].t
+                request = None
+                for state in reached:
+                    outputs.append((float(t_out[k]), state, frame))
+                    k += 1
+                    request = notify(output_trackers, t_out[k - 1], state, frame)
+                if isinstance(request, Stop):
+                    status, message = 1, request.message
+                    break
+                if reached:
+                    continue
             if t < landing:
                 t_new = next_step_time(frame, history[-1].state, t, landing, policy, stats, max_steps, t_end)
                 h = t_new - t
@@ -333,6 +439,11 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
         for key, value in f.stats().items():
             out[key] = out.get(key, 0) + value
     return Run(outputs, out, status, message, frames, regrids)
+
+
+def _means(frame: Frame, state: State) -> list[float]:
+    """The means of a state's densities as floats (those the stage computed, else computed here)."""
+    return (frame.means(state.p) if state.means is None else state.means).tolist()
 
 
 def _carry(history: list[Point], request: Regrid) -> list[Point]:

@@ -20,6 +20,10 @@ nonlinear. The stepper (``solvers.controller``) only ever calls
 - the class attribute ``nonnegative`` (the positivity limiter applies only when True), and
   ``fixed_centres`` (True where μ ≡ 0 is no unknown: the methods then skip its arithmetic).
 
+A frame may also offer whole fixed-step BDF2 runs in compiled code: ``compiled_bdf2`` (True when
+available) and ``bdf2_steps(history, times, out_steps, nonnegative)`` (``solvers.native``), which the
+controller then uses between the steps it takes itself.
+
 :class:`Frame` holds the shared set-up (internal channels, the secant–Newton
 solver of the coupling, counting of linear solves) and the linear work of one
 coupling evaluation behind the single hook :meth:`Frame.solve_rows`; subclasses
@@ -117,16 +121,19 @@ class Frame(ABC):
         dominate).
         """
         values = means.tolist()
-        last = self._growth_at
-        if last is not None and (self._drive_is_constant or t == last[1]):
-            for x, y in zip(values, last[0]):
-                if abs(x - y) > GROWTH_REUSE * (1.0 + abs(y)):
-                    break
-            else:
-                return self._growth
+        if self.growth_reusable(values, t):
+            return self._growth
         self._growth = max(0.0, fast_growth_rate(self.net, means, t))
         self._growth_at = (values, t)
         return self._growth
+
+    def growth_reusable(self, values: list[float], t: float) -> bool:
+        """True when :meth:`fast_growth` at the means ``values`` (a list of P floats) and t would return its
+        last value without evaluating the rate again."""
+        last = self._growth_at
+        if last is None or not (self._drive_is_constant or t == last[1]):
+            return False
+        return not any(abs(x - y) > GROWTH_REUSE * (1.0 + abs(y)) for x, y in zip(values, last[0]))
 
     # -- the linear hook ---------------------------------------------------------------------------
     def solve_rows(self, face_drift: np.ndarray, diffusion: np.ndarray, alpha: float, a: float,

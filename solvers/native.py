@@ -11,7 +11,10 @@ A backend is an overridden hook of the frame contract (``solvers.frame``): here
   electrical coupling, the whole stage → ``kernels.PhysicalStageKernel`` (the secant–Newton
   iteration of ``solvers.coupling.SecantNewton`` compiled around that evaluation, its Jacobian
   and counters kept on the frame's ``coupling``). With electrical coupling the mean voltages
-  are coupling unknowns as well, and the Python iteration runs around the compiled evaluation.
+  are coupling unknowns as well, and the Python iteration runs around the compiled evaluation;
+- for such networks with a constant external drive, fixed-step BDF2 runs many steps per call in
+  compiled code (:meth:`NativePhysicalFrame.bdf2_steps`, ``solvers.kernels_bdf2``), bit-for-bit
+  the steps the controller would take one by one.
 
 The discretisation, its order and its preserved properties are those of the numpy frames
 (``solvers.physical``, ``solvers.desingularised``); the compiled elimination is exact to round-off
@@ -24,10 +27,13 @@ import numpy as np
 
 from fokker import Grid, Network
 
-from . import kernels
+from . import kernels, kernels_bdf2
+from .coupling import MAX_HALVINGS
 from .desingularised import DesingularisedFrame
-from .frame import State
+from .frame import GROWTH_REUSE, State
+from .methods import Point
 from .physical import PhysicalFrame
+from .stepping import BDF2_MAX_RATIO, MAX_GROWTH
 
 
 class CompiledRows:
@@ -81,6 +87,69 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         self.linear_solves += (self.coupling.evaluations - before) * rhs_p.shape[0]
         return self.accepted(p[:, 0, :], external, m_int, self._zeros, t, kernel.next_guess, finite=True,
                              means=kernel.means)
+
+    @property
+    def compiled_bdf2(self) -> bool:
+        """True when :meth:`bdf2_steps` can run: compiled stages (no electrical coupling), constant drive."""
+        return self._stage_kernel is not None and self._drive_is_constant
+
+    def bdf2_steps(self, history: list[Point], times: np.ndarray, out_steps: np.ndarray,
+                   nonnegative: bool) -> tuple[int, int, list[Point], list[State]]:
+        """Fixed-step BDF2 from the two points of ``history`` to the planned step times ``times`` in one
+        compiled call (``solvers.kernels_bdf2``), stopping before the first step that needs Python.
+
+        ``out_steps``: indices of the steps whose points are outputs (increasing). ``nonnegative``: the
+        positivity limiter is active (a step it would change stops the run). Requires
+        :attr:`compiled_bdf2` and the fast growth rate evaluated (``Frame.fast_growth``). Returns
+        (steps taken, the ``kernels_bdf2.STOP_*`` reason, the new two-point history, the states of the
+        outputs reached); the coupling counters, Jacobian and linear-solve count are updated as the
+        step-by-step path updates them.
+        """
+        kernel = self._stage_kernel
+        c = self.coupling
+        P, n = history[-1].state.p.shape
+        Ki, K = self.internal.size, self.net.K
+        t_slots = np.array([history[-2].t, history[-1].t])
+        p_slots = np.array([pt.state.p for pt in history[-2:]], dtype=np.float64)
+        rhs_slots = np.zeros((2, P, n))
+        stage_slots = np.zeros((2, 2))
+        m_slots = np.array([pt.state.m for pt in history[-2:]], dtype=np.float64)
+        u_slots = np.array([pt.state.u for pt in history[-2:]], dtype=np.float64)
+        means_slots = np.array([self.means(pt.state.p) if pt.state.means is None else pt.state.means
+                                for pt in history[-2:]], dtype=np.float64)
+        q = out_steps.size
+        out_p, out_m = np.empty((q, P, n)), np.empty((q, K))
+        out_u, out_means = np.empty((q, Ki)), np.empty((q, P))
+        counters = np.zeros(3, dtype=np.int64)
+        jacobian = kernel._jacobian
+        has = c.jacobian is not None
+        if has and c.jacobian is not jacobian:
+            jacobian[...] = c.jacobian
+        taken, reason, newest, has = kernels_bdf2._bdf2_run(
+            kernel.f_faces, kernel.x_faces, kernel.diffusion, kernel.h, kernel.quadrature, kernel.source,
+            kernel.internal, kernel.weights, kernel.reversal, kernel.gamma, kernel.row_weights, self._external,
+            float(c.tol), c.scale, c.typical, int(c.max_evaluations), MAX_HALVINGS, jacobian, has,
+            np.ascontiguousarray(times, dtype=np.float64), np.ascontiguousarray(out_steps, dtype=np.int64),
+            t_slots, p_slots, rhs_slots, stage_slots, m_slots, u_slots, means_slots, 1,
+            np.array(self._growth_at[0], dtype=np.float64), float(self._growth), GROWTH_REUSE, MAX_GROWTH,
+            BDF2_MAX_RATIO, bool(nonnegative), out_p, out_m, out_u, out_means, counters)
+        evaluations, updates, steps = (int(v) for v in counters)
+        c.evaluations += evaluations
+        c.jacobian_updates += updates
+        c.jacobian = jacobian if has else None
+        self.linear_solves += evaluations * P
+        if steps == 0:
+            return 0, reason, history, []
+        if steps == 1:
+            slots = [(None, history[-1]), (newest, None)]
+        else:
+            slots = [(1 - newest, None), (newest, None)]
+        points = [pt if pt is not None else Point(
+            float(t_slots[i]), State(p_slots[i], self._zeros, m_slots[i], u_slots[i], means_slots[i]), None,
+            (float(stage_slots[i, 0]), float(stage_slots[i, 1]), rhs_slots[i], self._zeros)) for i, pt in slots]
+        reached = int(np.searchsorted(out_steps, steps))     # outputs at steps < steps taken
+        outputs = [State(out_p[j], self._zeros, out_m[j], out_u[j], out_means[j]) for j in range(reached)]
+        return steps, reason, points, outputs
 
 
 class NativeDesingularisedFrame(CompiledRows, DesingularisedFrame):
