@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from . import checks
-from .network import _derivative
+from .activation import derivative
 
 RESIDUAL_TOL = 1e-10
 """A candidate is a balance point when max_α |F_α(x̄)| is at most this."""
@@ -251,7 +251,7 @@ def _batch_gap(net, x: np.ndarray, t: float, free: np.ndarray) -> tuple[np.ndarr
     for k in np.flatnonzero(~net.is_external):
         activation, v = net.channels[k].activation, x[:, net.source_index[k]]
         m[:, k] = activation(v)
-        slope[:, k] = _derivative(activation, v)
+        slope[:, k] = derivative(activation, v)
     A = net.conductance(m)
     B = net.reversal_current(m, x)
     with np.errstate(divide="ignore", invalid="ignore"):

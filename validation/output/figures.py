@@ -16,11 +16,14 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..atomic import atomic_write
-from ..metrics.fits import PowerFit
+
+if TYPE_CHECKING:                    # only for the annotation: the figures do not import the metrics (scipy)
+    from ..metrics.fits import PowerFit
 
 DPI = 150
 TIGHT_PAD_INCHES = 0.1
