@@ -55,7 +55,8 @@ class FigureProcess:
         self._process = process
         self._outbox: queue.Queue[bytes | None] = queue.Queue()
         self._sender: threading.Thread | None = None
-        self._send_error: OSError | None = None
+        self._send_error: Exception | None = None
+        self._complete = False
 
     @classmethod
     def start(cls) -> FigureProcess | None:
@@ -68,18 +69,24 @@ class FigureProcess:
         return cls(process)
 
     def _send(self) -> None:
-        """The sender thread: write each queued batch to the child's input; close it after the last one."""
+        """The sender thread: write each queued batch to the child's input; close it after the last one
+        (or on failure: the child then sees the end of its input)."""
+        stdin = self._process.stdin
         try:
             while (data := self._outbox.get()) is not None:
-                self._process.stdin.write(data)
-                self._process.stdin.flush()
-            self._process.stdin.close()
-        except OSError as exc:                       # the child is gone: result() reports its exit
+                stdin.write(data)
+                stdin.flush()
+        except (OSError, ValueError) as exc:         # the child is gone (or close() closed its input)
             self._send_error = exc
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
 
     def submit(self, jobs: list[tuple[str, dict]]) -> None:
         """Queue ``jobs`` for the child (sent by a thread: returns at once); it draws them in order."""
-        if self._outbox is None:
+        if self._complete:
             raise RuntimeError("the jobs of this FigureProcess are complete (result() was called)")
         self._outbox.put(pickle.dumps(jobs, protocol=pickle.HIGHEST_PROTOCOL))
         if self._sender is None:
@@ -91,8 +98,8 @@ class FigureProcess:
         submitted; FigureProcessError if it failed."""
         if self._sender is None:
             raise RuntimeError("submit the jobs first")
+        self._complete = True
         self._outbox.put(None)
-        self._outbox = None
         self._sender.join()
         answer = self._process.stdout.read()
         code = self._process.wait()
