@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ...output.solution_figures import density_figure as density_figure_arrays
-from ...output.solution_figures import moments_figure
+from ...output.solution_figures import moments_figure  # noqa: F401  (a public name of this module)
 from ._common import RESULTS, add_config, add_output, add_run_options, check_cost, load_config, output_dir, \
     show_progress
 
@@ -50,10 +50,10 @@ def _density_arrays(sol, points) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..figure_process import FigureProcess, FigureProcessError, draw
+    from ..figure_process import FigureProcess, FigureProcessError
     figures = FigureProcess.start()              # first: it imports matplotlib while this process solves
     try:
-        return _run(args, figures, draw)
+        return _run(args, figures)
     except FigureProcessError as exc:
         print(f"fokker-balance solve: error: {exc}", file=sys.stderr)
         return 1
@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
             figures.close()
 
 
-def _run(args: argparse.Namespace, figures, draw) -> int:
-    """The solve command with ``figures`` (a started FigureProcess, or None: draw in-process with ``draw``)."""
+def _run(args: argparse.Namespace, figures) -> int:
+    """The solve command with ``figures``, a started FigureProcess, or None: draw in-process."""
+    from ..figure_process import draw
     config = load_config(args)
     from solvers import solve
     net = config.network()
