@@ -1,6 +1,7 @@
 """Synaptic activation functions S_k(x) > 0 (docs/theory/network.md)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,3 +33,11 @@ class Sigmoid:
         """S'(x) = slope S (1 - S / s_max)."""
         e = expit(self.slope * (np.asarray(x, dtype=float) - self.threshold))
         return self.s_max * self.slope * e * (1.0 - e)
+
+
+def derivative(activation: Callable, x):
+    """S'(x): the activation's own derivative, or a central difference for a plain callable."""
+    if hasattr(activation, "derivative"):
+        return activation.derivative(x)
+    step = 1e-6 * (1.0 + np.abs(x))
+    return (activation(x + step) - activation(x - step)) / (2.0 * step)

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.special import expit
 
 from . import checks
-from .activation import Sigmoid
+from .activation import Sigmoid, derivative
 from .intrinsic import Leak, as_intrinsic, variables_of
 
 
@@ -119,14 +119,6 @@ class Channel:
         """a_k(t), checked to be finite and ≥ 0."""
         value = self.activity(t) if callable(self.activity) else self.activity
         return checks.real(f"activity of external channel {self.name!r} at t={t}", value, low=0.0)
-
-
-def _derivative(activation: Callable, x):
-    """S'(x): the activation's own derivative, or a central difference for a plain callable."""
-    if hasattr(activation, "derivative"):
-        return activation.derivative(x)
-    step = 1e-6 * (1.0 + np.abs(x))
-    return (activation(x + step) - activation(x - step)) / (2.0 * step)
 
 
 class Network:
@@ -311,12 +303,12 @@ class Network:
             table[k] = values
         return table
 
-    def activation_derivative(self, x: np.ndarray) -> np.ndarray:
+    def activationderivative(self, x: np.ndarray) -> np.ndarray:
         """S_k'(x) for internal channels, shape (K, len(x)) (central differences for plain callables)."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         out = np.zeros((self.K, x.size))
         for k in np.flatnonzero(~self.is_external):
-            out[k] = _derivative(self.channels[k].activation, x)
+            out[k] = derivative(self.channels[k].activation, x)
         return out
 
     def slope_at_voltages(self, voltages: np.ndarray) -> np.ndarray:
@@ -329,7 +321,7 @@ class Network:
             out[self._internal] = s_max * slope * e * (1.0 - e)
             return out
         for k in self._internal:                                     # a loop over channels
-            out[k] = float(_derivative(self.channels[k].activation, voltages[self.source_index[k]]))
+            out[k] = float(derivative(self.channels[k].activation, voltages[self.source_index[k]]))
         return out
 
     def external_activities(self, t: float) -> np.ndarray:

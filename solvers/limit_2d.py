@@ -33,7 +33,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg
 
 from fokker import Grid2D, Network
 from fokker.balance import net_current, net_current_jacobian, neutral_classes
@@ -116,6 +116,7 @@ class LimitDynamics:
             x = x - np.linalg.solve(jac, F)
             if not np.all(np.isfinite(x)):
                 break
+        from scipy import optimize            # imported here: only a failed Newton solve needs it (0.3 s)
         sol = optimize.root(residual, mu[R], tol=1e-14)
         if not sol.success or not np.all(np.abs(residual(sol.x)) <= 1e3 * NEWTON_TOL * (1.0 + np.abs(sol.x))):
             raise ValueError(f"no balance voltage for the pinned populations {R.tolist()} at t={t:g} "

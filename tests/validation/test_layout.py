@@ -39,7 +39,7 @@ def test_no_import_cycle_between_subpackages():
     assert find_cycle(packages) is None, packages
 
 
-LAYERS = ("atomic", "metrics", "particles", "config", "store", "sweep", "output", "studies", "cli", "__main__")
+LAYERS = ("atomic", "lazy", "metrics", "particles", "config", "store", "sweep", "output", "studies", "cli", "__main__")
 """The subpackages (and top-level modules) of validation, lowest first: each imports only lower ones."""
 
 

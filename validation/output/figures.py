@@ -16,11 +16,14 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..atomic import atomic_write
-from ..metrics.fits import PowerFit
+
+if TYPE_CHECKING:                    # only for the annotation: the figures do not import the metrics (scipy)
+    from ..metrics.fits import PowerFit
 
 DPI = 150
 TIGHT_PAD_INCHES = 0.1
@@ -37,45 +40,57 @@ def pyplot():
 
 
 def _raster(fig):
-    """Draw ``fig`` at :data:`DPI` on an Agg canvas; (RGBA pixels, tight bounding box in inches)."""
+    """Draw ``fig`` at :data:`DPI` on an Agg canvas; (RGBA pixels, tight bounding box of the content in
+    inches, not yet padded)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     canvas = FigureCanvasAgg(fig)
     dpi = fig.dpi
     fig.dpi = DPI
     try:
         canvas.draw()
-        bbox = fig.get_tightbbox(canvas.get_renderer()).padded(TIGHT_PAD_INCHES)
+        bbox = fig.get_tightbbox(canvas.get_renderer())
         pixels = np.asarray(canvas.buffer_rgba())
     finally:
         fig.dpi = dpi
     return pixels, bbox
 
 
-def _write_png(pixels: np.ndarray, bbox, path: str) -> None:
-    """The pixels inside ``bbox`` (inches from the lower left corner) as a PNG file."""
+def _write_png(pixels: np.ndarray, bbox, background: np.ndarray, path: str) -> None:
+    """The pixels inside ``bbox`` (inches from the lower left corner) as a PNG file; the parts of
+    ``bbox`` outside the drawing (the padding around content that reaches the figure's edge) are
+    ``background`` (RGBA, uint8), as ``savefig`` fills them with the figure's face colour."""
     from PIL import Image
-    height = pixels.shape[0]
+    height, width = pixels.shape[:2]
     x0, x1 = (int(round(v * DPI)) for v in (bbox.x0, bbox.x1))
     y0, y1 = (height - int(round(v * DPI)) for v in (bbox.y1, bbox.y0))
-    Image.fromarray(pixels[y0:y1, x0:x1]).save(path, format="png", dpi=(DPI, DPI))
+    out = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
+    out[...] = background
+    sy0, sy1, sx0, sx1 = max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
+    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = pixels[sy0:sy1, sx0:sx1]
+    Image.fromarray(out).save(path, format="png", dpi=(DPI, DPI))
 
 
 def save_figure(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
     """Save ``fig`` as ``stem.png`` and ``stem.pdf`` (atomically, cropped to its content) and close it.
 
     The PNG is the cropped raster of the one Agg drawing (module docstring), unless the content
-    reaches beyond the figure: then, like every other format, it is drawn by ``savefig``.
+    itself reaches beyond the figure: then, like every other format, it is drawn by ``savefig``.
+    Padding that reaches beyond the figure (content close to its edge, e.g. a suptitle) is
+    filled with the figure's face colour, as ``savefig`` does.
     """
+    from matplotlib.colors import to_rgba_array
     plt = pyplot()
     stem = Path(stem)
     try:
-        pixels, bbox = _raster(fig)
+        pixels, content = _raster(fig)
+        bbox = content.padded(TIGHT_PAD_INCHES)
         width, height = fig.get_size_inches()
-        inside = bbox.x0 >= 0 and bbox.y0 >= 0 and bbox.x1 <= width and bbox.y1 <= height
+        inside = content.x0 >= 0 and content.y0 >= 0 and content.x1 <= width and content.y1 <= height
+        background = np.round(255 * to_rgba_array(fig.get_facecolor())[0]).astype(np.uint8)
 
         def write(tmp: str, ext: str) -> None:
             if ext == "png" and inside:
-                _write_png(pixels, bbox, tmp)
+                _write_png(pixels, bbox, background, tmp)
             else:
                 fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches=bbox)
         return [atomic_write(stem.with_suffix(f".{ext}"), lambda tmp, ext=ext: write(tmp, ext)) for ext in formats]

@@ -39,15 +39,7 @@ from tqdm.auto import tqdm
 
 from solvers.cost import available_memory, check_memory
 
-LOCAL_SCHEDULERS = ("synchronous", "threads", "processes")
-
-
-def default_workers() -> int:
-    """One worker per available core."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:                                   # not on Linux
-        return os.cpu_count() or 1
+from .schedulers import LOCAL_SCHEDULERS, default_workers
 
 
 def _check_scheduler(scheduler: object) -> None:

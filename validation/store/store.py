@@ -82,16 +82,8 @@ def package_versions() -> dict[str, str]:
 
 
 @contextmanager
-def _no_distributed_import() -> Iterator[None]:
-    """Within the block, ``import distributed`` fails fast unless it was imported before.
-
-    xarray (and dask's ``get_scheduler``) ask on every write whether a ``distributed`` Client is
-    the active scheduler, importing that package (~0.35 s) to find out. No Client can exist in a
-    process that never imported it, so the answer is then "no" without the import (both treat
-    the ImportError as "not distributed"); where a cluster is in use the package is loaded and
-    nothing changes.
-    """
-    names = ("distributed", "dask.distributed")
+def _absent_unless_imported(names: tuple[str, ...]) -> Iterator[None]:
+    """Within the block, importing any of ``names`` fails fast (ImportError) unless one was imported before."""
     if any(name in sys.modules for name in names):
         yield
         return
@@ -103,6 +95,48 @@ def _no_distributed_import() -> Iterator[None]:
         for name in names:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
+
+
+def _no_distributed_import():
+    """Within the block, ``import distributed`` fails fast unless it was imported before.
+
+    xarray (and dask's ``get_scheduler``) ask on every write whether a ``distributed`` Client is
+    the active scheduler, importing that package (~0.35 s) to find out. No Client can exist in a
+    process that never imported it, so the answer is then "no" without the import (both treat
+    the ImportError as "not distributed"); where a cluster is in use the package is loaded and
+    nothing changes.
+    """
+    return _absent_unless_imported(("distributed", "dask.distributed"))
+
+
+@contextmanager
+def no_dask_import() -> Iterator[None]:
+    """Within the block, ``import dask`` fails fast unless dask was imported before: for building and
+    writing Datasets of NumPy arrays in a process that uses no dask (the CLI's ``solve``).
+
+    xarray asks whether each array is a dask array, importing dask (~0.3 s) to find out, and caches
+    whether dask is installed; a process that never imported dask holds no dask array, so the answer
+    is "no". Those cached answers are dropped on entering the block and on leaving it, so that xarray
+    sees "not installed" inside and a later use of dask in the same process works as usual.
+    """
+    if "dask" in sys.modules:
+        yield
+        return
+    with _absent_unless_imported(("dask", "distributed", "dask.distributed")):
+        _forget_dask_availability()
+        try:
+            yield
+        finally:
+            _forget_dask_availability()
+
+
+def _forget_dask_availability() -> None:
+    """Drop xarray's cached answers to "is dask installed?" (asked again on next use)."""
+    from xarray.namedarray import pycompat, utils
+    getattr(pycompat, "_cached_duck_array_modules", {}).pop("dask", None)
+    clear = getattr(utils.module_available, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-from ...config import load
 
 HELP = "print the balance points of a configuration's network and their stability"
 
@@ -45,6 +44,7 @@ def table(net, points) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...config import load
     config = load(args.config)
     net = config.network()
     t = config.t_span[0] if args.t is None else args.t

@@ -13,12 +13,14 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-import xarray as xr
+from typing import TYPE_CHECKING
 
-from ...metrics.fits import try_fit_power
+import numpy as np
+
 from ...output import Section, markdown_table, pyplot, save_figure, write_report
-from ...store import open_study
+
+if TYPE_CHECKING:                   # xarray, the metrics and the store are imported where used: the parser stays light
+    import xarray as xr
 
 
 HELP = "make figures and a Markdown report from stored study results"
@@ -34,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     """Mean over seeds and its standard error (0 with a single seed)."""
+    import xarray as xr
     if "seed" not in da.dims:
         return da, xr.zeros_like(da)
     k = da.sizes["seed"]
@@ -73,6 +76,7 @@ def final_value_figure(final: xr.DataArray, axis: str, ylabel: str, stem: str, o
                        predicted: float | None) -> tuple[list[Path], dict]:
     """Seed-averaged final-time values against ``axis`` (log–log) with fitted slopes, per other point
     and population; ``predicted`` draws the predicted slope through the first point."""
+    from ...metrics.fits import try_fit_power
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     mean, err = seed_stats(final)
@@ -139,6 +143,9 @@ def sections(ds: xr.Dataset, figures: list[Path], slopes: dict) -> tuple[str, li
 
 def run(args: argparse.Namespace) -> int:
     results = Path(args.results)
+    import xarray as xr
+
+    from ...store import open_study
     ds = open_study(results)
     base = results if results.is_dir() else results.parent
     out = Path(args.output) if args.output else base / "report"

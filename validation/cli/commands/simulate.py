@@ -12,13 +12,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
-from ...store import package_versions, write_netcdf
-from . import two_variable
+from ...output.solution_figures import moments_figure
 from ._common import RESULTS, add_config, add_output, add_run_options, check_cost, load_config, output_dir, \
     show_progress
-from .solve import moments_figure
 
 HELP = "simulate the finite-n particle network of a configuration; write data and figures"
 
@@ -34,7 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args)
+    import xarray as xr
+
     from ...particles import simulate_particles
+    from ...store import package_versions, write_netcdf
+    from . import two_variable
     net = config.network()
     overrides = {k: v for k, v in (("n", args.n), ("seed", args.seed)) if v is not None}
     if overrides:

@@ -19,8 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ...config import load
-from ...store.runner import LOCAL_SCHEDULERS, default_workers
+from ...store.schedulers import LOCAL_SCHEDULERS, default_workers
 from ._common import RESULTS, add_config
 
 HELP = "run a parameter sweep (gamma x n x seed) on Dask with persistent, resumable results"
@@ -41,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...config import load
     config = load(args.config)
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
