@@ -58,7 +58,7 @@ def _bdf2_run(f_faces, x_faces, diffusion, h, quadrature, source, internal, weig
     means_slots (2, P). After step j, if j == out_steps[q], the point goes to out_p[q], out_m[q], out_u[q],
     out_means[q] (out_steps increasing).
     ``growth_means`` (P,) and ``growth`` are the means at which the fast growth rate was last
-    evaluated and its value. ``counters`` (3,) += (evaluations, Jacobian updates, steps taken).
+    evaluated and its value. ``counters`` (2,) += (evaluations, Jacobian updates) of the steps taken.
     Returns (steps taken, STOP_* reason, newest slot, has_jacobian).
     """
     P, n = p_slots.shape[1], p_slots.shape[2]
@@ -105,7 +105,6 @@ def _bdf2_run(f_faces, x_faces, diffusion, h, quadrature, source, internal, weig
         has_jacobian = has
         counters[0] += evaluations
         counters[1] += updates
-        counters[2] += 1
         p_slots[old] = p_new
         rhs_slots[old] = rhs
         stage_slots[old, 0] = alpha

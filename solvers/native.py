@@ -120,7 +120,7 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         q = out_steps.size
         out_p, out_m = np.empty((q, P, n)), np.empty((q, K))
         out_u, out_means = np.empty((q, Ki)), np.empty((q, P))
-        counters = np.zeros(3, dtype=np.int64)
+        counters = np.zeros(2, dtype=np.int64)
         jacobian = kernel._jacobian
         has = c.jacobian is not None
         if has and c.jacobian is not jacobian:
@@ -133,23 +133,23 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
             t_slots, p_slots, rhs_slots, stage_slots, m_slots, u_slots, means_slots, 1,
             np.array(self._growth_at[0], dtype=np.float64), float(self._growth), GROWTH_REUSE, MAX_GROWTH,
             BDF2_MAX_RATIO, bool(nonnegative), out_p, out_m, out_u, out_means, counters)
-        evaluations, updates, steps = (int(v) for v in counters)
+        evaluations, updates = (int(v) for v in counters)
         c.evaluations += evaluations
         c.jacobian_updates += updates
         c.jacobian = jacobian if has else None
         self.linear_solves += evaluations * P
-        if steps == 0:
+        if taken == 0:
             return 0, reason, history, []
-        if steps == 1:
-            slots = [(None, history[-1]), (newest, None)]
-        else:
-            slots = [(1 - newest, None), (newest, None)]
-        points = [pt if pt is not None else Point(
-            float(t_slots[i]), State(p_slots[i], self._zeros, m_slots[i], u_slots[i], means_slots[i]), None,
-            (float(stage_slots[i, 0]), float(stage_slots[i, 1]), rhs_slots[i], self._zeros)) for i, pt in slots]
-        reached = int(np.searchsorted(out_steps, steps))     # outputs at steps < steps taken
+
+        def slot_point(i: int) -> Point:
+            state = State(p_slots[i], self._zeros, m_slots[i], u_slots[i], means_slots[i])
+            stage = (float(stage_slots[i, 0]), float(stage_slots[i, 1]), rhs_slots[i], self._zeros)
+            return Point(float(t_slots[i]), state, None, stage)
+
+        points = [history[-1] if taken == 1 else slot_point(1 - newest), slot_point(newest)]
+        reached = int(np.searchsorted(out_steps, taken))     # outputs at the steps taken
         outputs = [State(out_p[j], self._zeros, out_m[j], out_u[j], out_means[j]) for j in range(reached)]
-        return steps, reason, points, outputs
+        return taken, reason, points, outputs
 
 
 class NativeDesingularisedFrame(CompiledRows, DesingularisedFrame):
