@@ -14,6 +14,10 @@ import numpy as np
 
 from .figures import heat_map, plain_log_scale, pyplot, save_figure
 
+MOMENTS_BOTTOM = 0.14
+"""Bottom margin of the moments figure (fraction of its height): its x labels lie inside the figure,
+so that :func:`~.figures.save_figure` crops the PNG from its one Agg drawing instead of drawing again."""
+
 
 def density_figure(t: np.ndarray, x: np.ndarray, p: np.ndarray, xstar: np.ndarray, points: np.ndarray,
                    stable: Sequence[bool], names: Sequence[str], gamma: float, stem: str | Path) -> list[Path]:
@@ -61,4 +65,5 @@ def moments_figure(t, mean, std, xstar, names, stem: Path, title: str) -> list[P
     for ax in (ax_m, ax_s):
         ax.legend(fontsize=8)
     fig.suptitle(title)
+    fig.subplots_adjust(bottom=MOMENTS_BOTTOM)
     return save_figure(fig, stem)
