@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--output", default=None, help="output file (default benchmarks/results/cost_guards.md)")
     args = parser.parse_args()
     solve(NET, GRID, P0, t_span=(0.0, 0.1), dt=0.01)                  # warm-up: imports, compiled kernels
+    solve(NET, GRID, P0, t_span=(0.0, 0.1), t_eval=[0.0, 0.1])         # and those of the adaptive steps
     simulate_particles(NET, 10, lambda rng, n: rng.normal(size=n), (0.0, 0.1), 0.01)
     rows = []
     for guard, case, call in library_cases():
