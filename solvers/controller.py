@@ -30,9 +30,10 @@ backward-Euler substeps (``stats["rescued_steps"]``); adaptive runs first reject
 retry with a quarter of the step, up to RESCUE_LEVELS times.
 
 Fixed-step BDF2 on a frame with ``compiled_bdf2`` (``solvers.native``) and without per-step
-trackers takes its plain steps in compiled runs (:func:`compiled_steps`, ``solvers.kernels_bdf2``):
-the same steps, bit for bit, with every step that needs more (a growth-rate evaluation, a
-substep, a restart, the limiter, a rescue) taken here as above.
+trackers other than time-only ones takes its plain steps in compiled runs (:func:`compiled_steps`,
+``solvers.kernels_bdf2``): the same steps, bit for bit, with every step that needs more (a
+growth-rate evaluation, a substep, a restart, the limiter, a rescue) taken here as above. A
+time-only tracker (the progress bar) is then updated after each run of at most WATCHED_CHUNK steps.
 """
 from __future__ import annotations
 
@@ -295,20 +296,25 @@ def check_step_size(t: float, t_new: float) -> None:
 COMPILED_CHUNK = 4096
 """Most steps planned for one compiled fixed-step run (``compiled_steps``); the plan's arrays stay small."""
 
+WATCHED_CHUNK = 256
+"""Most steps of one compiled run while a time-only tracker (a progress bar) watches the steps: it is
+updated after each run."""
+
 
 def compiled_steps(frame: Frame, history: list[Point], t_out: np.ndarray, k: int, policy: FixedSteps,
-                   stats: StepStats, max_steps: int, limit: Limiter,
-                   several_outputs: bool) -> tuple[list[Point], list[State]]:
+                   stats: StepStats, max_steps: int, limit: Limiter, several_outputs: bool,
+                   chunk: int = COMPILED_CHUNK) -> tuple[list[Point], list[State]]:
     """Fixed-step BDF2 steps from the last point of ``history`` toward t_out[k] (and the later output times
     when ``several_outputs``) in compiled code, as long as they are plain steps (``solvers.kernels_bdf2``):
-    the step plan of ``policy`` (``FixedSteps.plan``) within the step cap and the step-size floor, run by
-    ``frame.bdf2_steps``; the policy and ``stats`` are then advanced as the step-by-step loop would have.
-    Returns the new history and the states of the output times reached (none: nothing was taken)."""
+    the step plan of ``policy`` (``FixedSteps.plan``, at most ``chunk`` steps) within the step cap and the
+    step-size floor, run by ``frame.bdf2_steps``; the policy and ``stats`` are then advanced as the
+    step-by-step loop would have. Returns the new history and the states of the output times reached
+    (none: nothing was taken)."""
     t = history[-1].t
     budget = max_steps - stats.steps - stats.rejected_steps
     if budget <= 0:
         return history, []
-    plan = policy.plan(t, t_out[k:] if several_outputs else t_out[k:k + 1], min(budget, COMPILED_CHUNK))
+    plan = policy.plan(t, t_out[k:] if several_outputs else t_out[k:k + 1], min(budget, chunk))
     before = np.concatenate([[t], plan.times[:-1]])
     floor = plan.times - before >= MIN_STEP_ULPS * (np.nextafter(before, math.inf) - before)
     usable = plan.times.size if floor.all() else int(np.argmin(floor))
@@ -355,6 +361,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     stats = StepStats()
     policy.set_limit(max_step)
     step_trackers = [tr for tr in trackers if tr.every_step]
+    watchers = [tr for tr in step_trackers if tr.time_only]          # updated after each compiled run
     stop_trackers = [tr for tr in trackers if tr.at_stops]
     output_trackers = [tr for tr in trackers if not (tr.every_step or tr.at_stops)]
     history = [Point(t0, state0)]
@@ -365,7 +372,8 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
     t = t0
     k = 0
     failures = 0                     # consecutive coupling failures (adaptive runs)
-    compiled = (method == "bdf2" and isinstance(policy, FixedSteps) and not step_trackers and not stop_trackers)
+    compiled = (method == "bdf2" and isinstance(policy, FixedSteps) and len(watchers) == len(step_trackers)
+                and not stop_trackers)
     for tr in trackers:
         tr.start(t0, float(t_out[-1]))
     try:
@@ -374,9 +382,12 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if (compiled and t < landing and len(history) == 2 and getattr(frame, "compiled_bdf2", False)
                     and frame.growth_reusable(_means(frame, history[-1].state), t)):
+                t_before = t
                 history, reached = compiled_steps(frame, history, t_out, k, policy, stats, max_steps, limit,
-                                                  not output_trackers)
+                                                  not output_trackers, WATCHED_CHUNK if watchers else COMPILED_CHUNK)
                 t = history[-1].t
+                if t > t_before:
+                    notify(watchers, t, history[-1].state, frame)
                 request = None
                 for state in reached:
                     outputs.append((float(t_out[k]), state, frame))

@@ -2,7 +2,9 @@
 
 A tracker is called after every accepted step (``every_step = True``), at times of its own
 that the steps land on exactly (``at_stops = True``: at ``next_stop()``), or else at every
-output time, with (t, state, frame); it may answer with a request:
+output time, with (t, state, frame). An every-step tracker that reads only t and answers None
+(``time_only = True``: a progress display) lets a compiled run of many fixed steps go on: it is then
+called once after the run, at its last step. A tracker may answer with a request:
 
 - :class:`Stop` ends the run (the solution then ends at the last output time reached);
 - :class:`Regrid` moves the run onto another frame (e.g. a zoomed co-moving grid): the
@@ -45,6 +47,7 @@ class Tracker:
 
     every_step: bool = False
     at_stops: bool = False
+    time_only: bool = False
 
     def start(self, t0: float, t1: float) -> None:
         """Called once before the first step."""
@@ -73,6 +76,7 @@ class ProgressTracker(Tracker):
     """A tqdm progress bar over the simulated time."""
 
     every_step = True
+    time_only = True
 
     def __init__(self, description: str) -> None:
         self.description = description

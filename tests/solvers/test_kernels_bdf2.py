@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from fokker import Grid, presets
 from solvers import kernels_bdf2, native, solve
-from solvers.controller import FixedSteps, make_policy, run
+from solvers.controller import WATCHED_CHUNK, FixedSteps, make_policy, run
 from solvers.cost import StepLimitError
 from solvers.methods import Point
+from solvers.trackers import ProgressTracker
 
 
 def gaussian(grid, P, mean=0.0, std=0.3):
@@ -94,6 +95,32 @@ def test_a_callback_runs_step_by_step_and_sees_every_step():
         sol = solve(net, grid, gaussian(grid, 1), t_span=(0.0, 1.0), dt=0.01,
                     callback=lambda t, p, m: seen.append(t) and False)
     assert len(seen) == sol.stats["steps"] == 100
+
+
+def test_a_progress_bar_keeps_the_compiled_runs_and_is_updated_after_each(monkeypatch):
+    """progress=True: the same solution bit for bit, still mostly compiled steps; the bar is updated at
+    least every WATCHED_CHUNK steps and ends at t1."""
+    net = presets.ei_single(1e4)
+    grid = Grid(-2.0, 2.0, 400)
+    opts = {"t_span": (0.0, 3.0), "dt": 0.001, "t_eval": [0.0, 3.0], "method": "bdf2", "tol": 1e-10}
+    updates = []
+    plain_handle = ProgressTracker.handle
+
+    def handle(self, t, state, frame):
+        updates.append(t)
+        return plain_handle(self, t, state, frame)
+
+    monkeypatch.setattr(ProgressTracker, "handle", handle)
+    watched, quiet = (both_paths(monkeypatch, net, grid, gaussian(grid, net.P), progress=progress, **opts)[0]
+                      for progress in (True, False))
+    np.testing.assert_array_equal(watched.p, quiet.p)
+    assert counters(watched) == counters(quiet)
+    steps = watched.stats["steps"]
+    assert min(watched.compiled_steps, quiet.compiled_steps) >= 0.5 * steps   # shorter runs: a few more checks
+    watched_updates = updates[:len(updates) - steps]       # then both_paths ran it step by step: every step
+    assert watched_updates[-1] == 3.0 and np.all(np.diff(watched_updates) > 0)
+    assert steps / WATCHED_CHUNK <= len(watched_updates) < steps
+    assert np.max(np.diff([0.0] + watched_updates)) <= WATCHED_CHUNK * 0.001 * (1 + 1e-9)
 
 
 def replay(policy, t, targets, count):
