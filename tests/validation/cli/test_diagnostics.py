@@ -99,3 +99,21 @@ def test_plain_log_scale_labels_numbers_without_mathtext():
     plt.close(fig)
     with pytest.raises(ValueError, match="which must be 'x' or 'y'"):
         plain_log_scale(ax, "z")
+
+
+def test_the_solve_figures_keep_their_content_inside_so_the_png_is_drawn_once(tmp_path, monkeypatch):
+    """Both figures of `solve` lie inside their edges: save_figure crops the PNG from its Agg drawing and
+    calls savefig for the PDF only (a label reaching past an edge would cost one more drawing)."""
+    from matplotlib.figure import Figure
+    from validation.output.solution_figures import density_figure, moments_figure
+    formats = []
+    plain = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, fname, **kw: (formats.append(kw["format"]),
+                                                                        plain(self, fname, **kw)))
+    t = np.linspace(0.0, 3.0, 31)
+    x = np.linspace(-1.0, 1.0, 50)
+    mean, std = np.stack([np.sin(t), np.cos(t)], axis=1), np.full((31, 2), 0.05) + 0.01 * t[:, None]
+    moments_figure(t, mean, std, mean, ["E", "I"], tmp_path / "moments", "Fokker-Planck solution, gamma = 20")
+    p = np.exp(-((x[None, None, :] - mean[:, :, None]) / 0.1) ** 2)
+    density_figure(t, x, p, mean, np.array([[0.1, 0.2]]), [True], ["E", "I"], 20.0, tmp_path / "density")
+    assert formats == ["pdf", "pdf"]
