@@ -44,7 +44,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from . import checks
-from .activation import derivative
 
 RESIDUAL_TOL = 1e-10
 """A candidate is a balance point when max_α |F_α(x̄)| is at most this."""
@@ -100,10 +99,11 @@ def net_current(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     return net.reversal_current(m, x) - net.conductance(m) * x
 
 
-def _activity_gain(net, x: np.ndarray, t: float, around: np.ndarray) -> np.ndarray:
-    """Σ_k J_{αk} (E_k − around_α) S_k'(x_β) [src(k) = β], shape (P, P)."""
-    coeff = net.weights * (net.reversal[None, :] - around[:, None]) * net.slope_at_voltages(x)[None, :]
-    return coeff @ net.source_matrix                            # (P, K) @ (K, P)
+def _activity_gain(net, slope: np.ndarray, around: np.ndarray) -> np.ndarray:
+    """Σ_k J_{αk} (E_k − around_α) S_k'(x_β) [src(k) = β] from the slopes S_k'(x_src(k)) (K,) or
+    (..., K) and ``around`` (P,) or (..., P); shape (P, P) or (..., P, P)."""
+    coeff = net.weights * (net.reversal - around[..., :, None]) * slope[..., None, :]
+    return coeff @ net.source_matrix                            # (..., P, K) @ (K, P)
 
 
 def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
@@ -111,7 +111,7 @@ def net_current_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     (A_α includes Σ_β G_αβ)."""
     x = np.asarray(x, dtype=float)
     A = net.conductance(net.activity_at_voltages(x, t))
-    jac = _activity_gain(net, x, t, x) - np.diag(A)
+    jac = _activity_gain(net, net.slope_at_voltages(x), x) - np.diag(A)
     return jac + net.electrical if net.has_electrical else jac
 
 
@@ -134,7 +134,7 @@ def balance_map_jacobian(net, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     shape (P, P)."""
     x = np.asarray(x, dtype=float)
     m = net.activity_at_voltages(x, t)
-    gain = _activity_gain(net, x, t, net.balance_voltage(m, x))
+    gain = _activity_gain(net, net.slope_at_voltages(x), net.balance_voltage(m, x))
     if net.has_electrical:
         gain = gain + net.electrical
     return gain / net.conductance(m)[:, None]
@@ -245,19 +245,12 @@ def _roots_scalar(net, t: float, lo: float, hi: float, samples: int = 4097) -> l
 def _batch_gap(net, x: np.ndarray, t: float, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The gap g = x*(x) − x and its Jacobian ∂x*/∂x − I on the ``free`` populations, for a batch of
     voltages x (N, P): shapes (N, n) and (N, n, n); NaN where some A_α ≤ 0."""
-    N = x.shape[0]
-    m = np.broadcast_to(net.external_activities(t), (N, net.K)).copy()
-    slope = np.zeros((N, net.K))
-    for k in np.flatnonzero(~net.is_external):
-        activation, v = net.channels[k].activation, x[:, net.source_index[k]]
-        m[:, k] = activation(v)
-        slope[:, k] = derivative(activation, v)
+    m, slope = net.activity_and_slope_at_voltages(x, t)
     A = net.conductance(m)
     B = net.reversal_current(m, x)
     with np.errstate(divide="ignore", invalid="ignore"):
         xstar = np.where(A > 0, B / A, np.nan)
-        gain = (net.weights[None] * (net.reversal[None, None, :] - xstar[:, :, None]) * slope[:, None, :]) \
-            @ net.source_matrix
+        gain = _activity_gain(net, slope, xstar)
         if net.has_electrical:
             gain = gain + net.electrical
         jac = gain / A[:, :, None] - np.eye(net.P)

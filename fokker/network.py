@@ -303,7 +303,7 @@ class Network:
             table[k] = values
         return table
 
-    def activationderivative(self, x: np.ndarray) -> np.ndarray:
+    def activation_derivative(self, x: np.ndarray) -> np.ndarray:
         """S_k'(x) for internal channels, shape (K, len(x)) (central differences for plain callables)."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         out = np.zeros((self.K, x.size))
@@ -312,16 +312,17 @@ class Network:
         return out
 
     def slope_at_voltages(self, voltages: np.ndarray) -> np.ndarray:
-        """S_k'(x_src(k)) for concentrated populations at ``voltages`` (P,); 0 for external channels; (K,)."""
+        """S_k'(x_src(k)) for concentrated populations at ``voltages`` (P,) or a batch (..., P); 0 for
+        external channels; shape (K,) or (..., K)."""
         voltages = np.asarray(voltages, dtype=float)
-        out = np.zeros(self.K)
+        out = np.zeros(voltages.shape[:-1] + (self.K,))
         if self._sigmoids is not None:                               # all Sigmoid: one vectorised call
             s_max, slope, threshold = self._sigmoids
-            e = expit(slope * (voltages[self._internal_source] - threshold))
-            out[self._internal] = s_max * slope * e * (1.0 - e)
+            e = expit(slope * (voltages[..., self._internal_source] - threshold))
+            out[..., self._internal] = s_max * slope * e * (1.0 - e)
             return out
         for k in self._internal:                                     # a loop over channels
-            out[k] = float(derivative(self.channels[k].activation, voltages[self.source_index[k]]))
+            out[..., k] = derivative(self.channels[k].activation, voltages[..., self.source_index[k]])
         return out
 
     def external_activities(self, t: float) -> np.ndarray:
@@ -338,30 +339,36 @@ class Network:
         return m
 
     def activity_at_voltages(self, voltages: np.ndarray, t: float) -> np.ndarray:
-        """m_k = S_k(x_src(k)) for concentrated populations at ``voltages`` (P,), or a_k(t)."""
+        """m_k = S_k(x_src(k)) for concentrated populations at ``voltages`` (P,) or a batch (..., P), or
+        a_k(t); shape (K,) or (..., K)."""
         voltages = np.asarray(voltages, dtype=float)
-        m = self.external_activities(t)
+        m = self._external_for(voltages, t)
         if self._sigmoids is not None:                               # all Sigmoid: one vectorised call
             s_max, slope, threshold = self._sigmoids
-            m[self._internal] = s_max * expit(slope * (voltages[self._internal_source] - threshold))
+            m[..., self._internal] = s_max * expit(slope * (voltages[..., self._internal_source] - threshold))
             return m
         for k in self._internal:                                     # a loop over channels
-            m[k] = float(self.channels[k].activation(voltages[self.source_index[k]]))
+            m[..., k] = self.channels[k].activation(voltages[..., self.source_index[k]])
         return m
 
     def activity_and_slope_at_voltages(self, voltages: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(:meth:`activity_at_voltages`, :meth:`slope_at_voltages`) in one pass (one expit call when
-        every internal activation is a Sigmoid); identical values."""
+        every internal activation is a Sigmoid); identical values, for (P,) or a batch (..., P)."""
         if self._sigmoids is None:
             return self.activity_at_voltages(voltages, t), self.slope_at_voltages(voltages)
         voltages = np.asarray(voltages, dtype=float)
         s_max, slope, threshold = self._sigmoids
-        e = expit(slope * (voltages[self._internal_source] - threshold))
-        m = self.external_activities(t)
-        m[self._internal] = s_max * e
-        out = np.zeros(self.K)
-        out[self._internal] = s_max * slope * e * (1.0 - e)
+        e = expit(slope * (voltages[..., self._internal_source] - threshold))
+        m = self._external_for(voltages, t)
+        m[..., self._internal] = s_max * e
+        out = np.zeros(voltages.shape[:-1] + (self.K,))
+        out[..., self._internal] = s_max * slope * e * (1.0 - e)
         return m, out
+
+    def _external_for(self, voltages: np.ndarray, t: float) -> np.ndarray:
+        """:meth:`external_activities` as a new array of shape voltages.shape[:-1] + (K,)."""
+        m = self.external_activities(t)
+        return m if voltages.ndim == 1 else np.broadcast_to(m, voltages.shape[:-1] + (self.K,)).copy()
 
     # -- coupling -----------------------------------------------------------------------
     def conductance(self, m: np.ndarray) -> np.ndarray:

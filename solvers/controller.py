@@ -381,7 +381,7 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
             target = float(t_out[k])
             landing = min([target] + [tr.next_stop() for tr in stop_trackers]) if stop_trackers else target
             if (compiled and t < landing and len(history) == 2 and getattr(frame, "compiled_bdf2", False)
-                    and frame.growth_reusable(_means(frame, history[-1].state), t)):
+                    and frame.growth_reusable(frame.state_means(history[-1].state).tolist(), t)):
                 t_before = t
                 history, reached = compiled_steps(frame, history, t_out, k, policy, stats, max_steps, limit,
                                                   not output_trackers, WATCHED_CHUNK if watchers else COMPILED_CHUNK)
@@ -450,11 +450,6 @@ def run(frame: Frame, state0: State, t0: float, t_out: np.ndarray, method: str, 
         for key, value in f.stats().items():
             out[key] = out.get(key, 0) + value
     return Run(outputs, out, status, message, frames, regrids)
-
-
-def _means(frame: Frame, state: State) -> list[float]:
-    """The means of a state's densities as floats (those the stage computed, else computed here)."""
-    return (frame.means(state.p) if state.means is None else state.means).tolist()
 
 
 def _carry(history: list[Point], request: Regrid) -> list[Point]:

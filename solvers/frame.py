@@ -21,8 +21,8 @@ nonlinear. The stepper (``solvers.controller``) only ever calls
   ``fixed_centres`` (True where μ ≡ 0 is no unknown: the methods then skip its arithmetic).
 
 A frame may also offer whole fixed-step BDF2 runs in compiled code: ``compiled_bdf2`` (True when
-available) and ``bdf2_steps(history, times, out_steps, nonnegative)`` (``solvers.native``), which the
-controller then uses between the steps it takes itself.
+available), ``state_means(state)`` and ``bdf2_steps(history, times, out_steps, nonnegative)``
+(``solvers.native``), which the controller then uses between the steps it takes itself.
 
 :class:`Frame` holds the shared set-up (internal channels, the secant–Newton
 solver of the coupling, counting of linear solves) and the linear work of one

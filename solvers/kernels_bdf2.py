@@ -90,9 +90,8 @@ def _bdf2_run(f_faces, x_faces, diffusion, h, quadrature, source, internal, weig
         if step > max_ratio * h_old:
             u0[:] = u_slots[cur]
         else:
-            ratio = step / h_old
             for i in range(Ki):
-                u0[i] = u_slots[cur, i] + (u_slots[cur, i] - u_slots[old, i]) * ratio
+                u0[i] = u_slots[cur, i] + (u_slots[cur, i] - u_slots[old, i]) * w
         alpha = (1.0 + 2.0 * w) / (1.0 + w)
         saved[...] = jacobian
         status, evaluations, updates, has = _physical_stage(

@@ -115,8 +115,7 @@ class NativePhysicalFrame(CompiledRows, PhysicalFrame):
         stage_slots = np.zeros((2, 2))
         m_slots = np.array([pt.state.m for pt in history[-2:]], dtype=np.float64)
         u_slots = np.array([pt.state.u for pt in history[-2:]], dtype=np.float64)
-        means_slots = np.array([self.means(pt.state.p) if pt.state.means is None else pt.state.means
-                                for pt in history[-2:]], dtype=np.float64)
+        means_slots = np.array([self.state_means(pt.state) for pt in history[-2:]], dtype=np.float64)
         q = out_steps.size
         out_p, out_m = np.empty((q, P, n)), np.empty((q, K))
         out_u, out_means = np.empty((q, Ki)), np.empty((q, P))

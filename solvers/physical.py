@@ -140,8 +140,11 @@ class PhysicalFrame(Frame):
 
     def growth_rate(self, state: State, t: float) -> float:
         """γ × the fast growth rate of the concentrated network at the current means (≥ 0)."""
-        means = self.means(state.p) if state.means is None else state.means
-        return self.net.gamma * self.fast_growth(means, t)
+        return self.net.gamma * self.fast_growth(self.state_means(state), t)
+
+    def state_means(self, state: State) -> np.ndarray:
+        """The mean voltages of ``state``: those its stage computed, else :meth:`means` of its density."""
+        return self.means(state.p) if state.means is None else state.means
 
     def expected_width(self, m: np.ndarray) -> np.ndarray:
         """σ / √(2 γ A) (∞ where γ A = 0)."""

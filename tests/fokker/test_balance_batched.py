@@ -6,7 +6,7 @@ import pytest
 from scipy import optimize
 
 from fokker import Channel, Leak, Network, Population, Sigmoid, presets
-from fokker.balance import (RESIDUAL_TOL, _bracket, _roots_system, balance_map_jacobian, balance_points,
+from fokker.balance import (RESIDUAL_TOL, _bracket, balance_map_jacobian, balance_points,
                             net_current, neutral_classes)
 
 
@@ -93,3 +93,29 @@ def test_random_networks_include_several_roots():
     """The random set is not trivial: some networks have many balance points."""
     counts = [len(balance_points(net)) for name, net in NETWORKS if name.startswith("random")]
     assert max(counts) >= 9
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["sigmoids", "plain callables"])
+def test_activities_and_slopes_of_a_batch_are_those_of_each_row(plain):
+    """activity_at_voltages, slope_at_voltages and activity_and_slope_at_voltages on voltages (N, P) equal
+    the one-row calls bit for bit (the vectorised Sigmoid path and the loop over plain callables); and
+    activation_derivative is S' on a sample."""
+    net = random_network(3, 3, True)
+    if plain:                                         # the same sigmoids, as plain callables
+        net = Network(net.populations, [Channel(ch.name, ch.reversal, (lambda x, s=ch.activation: s(x))
+                                                if not ch.is_external else None, source=ch.source,
+                                                activity=ch.activity) for ch in net.channels],
+                      net.weights, gamma=net.gamma, electrical=net.electrical)
+    x = np.random.default_rng(1).uniform(-1.0, 1.0, (5, net.P))
+    m, slope = net.activity_and_slope_at_voltages(x, 0.0)
+    np.testing.assert_array_equal(m, [net.activity_at_voltages(row, 0.0) for row in x])
+    np.testing.assert_array_equal(slope, [net.slope_at_voltages(row) for row in x])
+    np.testing.assert_array_equal(m, net.activity_at_voltages(x, 0.0))
+    np.testing.assert_array_equal(slope, net.slope_at_voltages(x))
+    if not plain:
+        sample = np.linspace(-1.0, 1.0, 7)
+        expected = np.zeros((net.K, sample.size))
+        for k, ch in enumerate(net.channels):
+            if not ch.is_external:
+                expected[k] = ch.activation.derivative(sample)
+        np.testing.assert_array_equal(net.activation_derivative(sample), expected)

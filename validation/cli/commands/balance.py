@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-
 HELP = "print the balance points of a configuration's network and their stability"
 
 
